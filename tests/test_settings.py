@@ -1,0 +1,116 @@
+"""The settings file: defaults, atomic writes, ledger, corrupt and foreign files, no secrets."""
+
+import json
+import multiprocessing
+import os
+
+import pytest
+
+from workshop_lib import settings as st
+from workshop_lib.errors import SettingsError
+
+
+@pytest.fixture()
+def home(tmp_path, monkeypatch):
+    monkeypatch.setenv("WORKSHOP_HOME", str(tmp_path / "home"))
+    return tmp_path / "home"
+
+
+def test_missing_file_gives_sandbox_defaults(home):
+    s = st.load()
+    assert s.target == "sandbox"
+    assert s.ledger == []
+    assert not (home / "settings.json").exists()
+
+
+def test_save_then_load_round_trips_the_ledger(home):
+    s = st.Settings(region="eu-west-2", instance_id="178c75e4-b3de-4839-a6aa-e321ab3f3770")
+    s.record("iam.role", "AmazonConnectAgentAccessRole", arn="arn:aws:iam::123456789012:role/AmazonConnectAgentAccessRole", id="AROAEXAMPLE")
+    st.save(s)
+    again = st.load()
+    assert again.region == "eu-west-2"
+    entry = again.find("iam.role", "AmazonConnectAgentAccessRole")
+    assert entry is not None and entry.id == "AROAEXAMPLE"
+    data = json.loads((home / "settings.json").read_text())
+    assert data["schema"] == st.SCHEMA and data["version"] == st.SCHEMA_VERSION
+
+
+def test_recording_the_same_resource_twice_keeps_one_entry(home):
+    s = st.Settings()
+    s.record("iam.policy", "AmazonConnectSSOPolicy", arn="arn:1")
+    s.record("iam.policy", "AmazonConnectSSOPolicy", adopted=True)
+    assert len(s.of_kind("iam.policy")) == 1
+    assert s.find("iam.policy", "AmazonConnectSSOPolicy").arn == "arn:1"
+
+
+def test_corrupt_file_is_kept_as_backup_and_reported(home):
+    home.mkdir(parents=True)
+    (home / "settings.json").write_text("{not json")
+    with pytest.raises(SettingsError) as err:
+        st.load()
+    assert "not valid JSON" in str(err.value)
+    backups = list(home.glob("settings.json.broken-*"))
+    assert len(backups) == 1 and backups[0].read_text() == "{not json"
+    assert st.load().target == "sandbox"  # the next load starts fresh
+
+
+def test_foreign_json_file_is_not_overwritten(home):
+    home.mkdir(parents=True)
+    (home / "settings.json").write_text('{"theme": "dark"}')
+    with pytest.raises(SettingsError, match="not a connect-sso-workshop settings file"):
+        st.load()
+    assert json.loads(next(home.glob("settings.json.broken-*")).read_text()) == {"theme": "dark"}
+
+
+def test_newer_schema_is_refused_and_left_in_place(home):
+    home.mkdir(parents=True)
+    (home / "settings.json").write_text(json.dumps({"schema": st.SCHEMA, "version": 99}))
+    with pytest.raises(SettingsError, match="newer"):
+        st.load()
+    assert (home / "settings.json").exists()
+
+
+def test_unknown_target_is_reported(home):
+    home.mkdir(parents=True)
+    (home / "settings.json").write_text(json.dumps({"schema": st.SCHEMA, "version": 1, "target": "azure"}))
+    with pytest.raises(SettingsError, match="neither 'sandbox' nor 'aws'"):
+        st.load()
+
+
+def test_credentials_are_refused(home):
+    s = st.Settings()
+    s.confirmed["aws_secret_access_key"] = "x"
+    with pytest.raises(SettingsError, match="credential"):
+        st.save(s)
+    assert not (home / "settings.json").exists()
+
+
+def test_failed_write_leaves_the_old_file_intact(home, monkeypatch):
+    st.save(st.Settings(region="eu-west-2"))
+
+    def boom(*args, **kwargs):
+        raise OSError("disk full")
+
+    with monkeypatch.context() as m:
+        m.setattr(os, "replace", boom)
+        with pytest.raises(OSError):
+            st.save(st.Settings(region="ap-southeast-2"))
+    assert st.load().region == "eu-west-2"
+    assert [p.name for p in home.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def _add_entries(home_dir, worker, count):
+    os.environ["WORKSHOP_HOME"] = home_dir
+    for i in range(count):
+        with st.update() as s:
+            s.record("test.item", f"{worker}-{i}")
+
+
+def test_concurrent_updates_lose_nothing(home):
+    ctx = multiprocessing.get_context("fork")
+    procs = [ctx.Process(target=_add_entries, args=(str(home), w, 15)) for w in range(3)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(30)
+    assert len(st.load().of_kind("test.item")) == 45

@@ -1,0 +1,71 @@
+"""Console-only steps, done through the sandbox's simulated console (over HTTP, like everything else).
+
+On a real account these functions are never called: the step shows its guide instead.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from workshop_lib.errors import WorkshopError
+
+if TYPE_CHECKING:
+    from workshop_lib.chapters.context import Context
+
+
+def _endpoint(ctx: "Context") -> str:
+    from workshop_lib.aws.session import resolve_target
+
+    target = resolve_target(ctx.settings)
+    if target.kind != "sandbox":
+        raise WorkshopError("This step has no API: do it in the AWS console as the card describes.", fix="Follow the instructions and values on the card, then press Check.")
+    return target.endpoint_url
+
+
+def _client():
+    from workshop_lib.sandbox import console_client
+
+    return console_client
+
+
+def enable_identity_center(ctx: "Context") -> None:
+    _client().enable_identity_center(_endpoint(ctx), ctx.settings.identity_center_region)
+
+
+def add_application(ctx: "Context", display_name: str) -> str:
+    return _client().add_application(_endpoint(ctx), display_name, region=ctx.settings.identity_center_region)
+
+
+def download_metadata(ctx: "Context", application_arn: str) -> bytes:
+    return _client().download_metadata(_endpoint(ctx), application_arn)
+
+
+def set_relay_state(ctx: "Context", application_arn: str, url: str) -> None:
+    _client().set_relay_state(_endpoint(ctx), application_arn, url)
+
+
+def set_attribute_mappings(ctx: "Context", application_arn: str, mappings: dict[str, str]) -> None:
+    _client().set_attribute_mappings(_endpoint(ctx), application_arn, mappings)
+
+
+def application_settings(ctx: "Context", application_arn: str) -> dict[str, Any]:
+    return _client().get_application_settings(_endpoint(ctx), application_arn)
+
+
+def has_password(ctx: "Context", user_name: str) -> bool:
+    from workshop_lib.aws.resources import identity_store_id
+
+    return _client().has_password(_endpoint(ctx), identity_store_id(ctx), user_name)
+
+
+def set_password(ctx: "Context", user_name: str) -> None:
+    """Give the sandbox user a one-time password; the sandbox's portal signs in without asking for it."""
+    import secrets
+
+    from workshop_lib.aws.resources import identity_store_id
+
+    _client().set_user_password(_endpoint(ctx), identity_store_id(ctx), user_name, secrets.token_urlsafe(12))
+
+
+def sign_in(ctx: "Context", user: str, application: str):
+    return _client().sign_in(_endpoint(ctx), user, application, region=ctx.settings.identity_center_region)

@@ -1,0 +1,98 @@
+"""Turn botocore's exceptions into sentences a learner can act on."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from typing import Iterator
+
+from workshop_lib.errors import AwsError, WorkshopError
+
+_DENIED = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedException", "AuthorizationError"}
+_EXPIRED = {"ExpiredToken", "ExpiredTokenException", "RequestExpired", "TokenRefreshRequired"}
+_BAD_KEYS = {"InvalidClientTokenId", "UnrecognizedClientException", "SignatureDoesNotMatch", "InvalidAccessKeyId"}
+_THROTTLED = {"Throttling", "ThrottlingException", "TooManyRequestsException", "RequestLimitExceeded", "SlowDown"}
+_ACTION_IN_MESSAGE = re.compile(r"perform:?\s+([a-z0-9-]+:[A-Za-z0-9*]+)")
+
+
+def error_code(exc: BaseException) -> str:
+    response = getattr(exc, "response", None) or {}
+    return str(response.get("Error", {}).get("Code", ""))
+
+
+def translate(exc: BaseException, action: str = "") -> WorkshopError:
+    """A WorkshopError for a botocore exception; ``action`` is what we were doing, e.g. ``iam:CreateRole``."""
+    import botocore.exceptions as bx
+
+    if isinstance(exc, WorkshopError):
+        return exc
+    if isinstance(exc, (bx.NoCredentialsError, bx.PartialCredentialsError)):
+        return AwsError(
+            "No AWS credentials were found for this kernel.",
+            fix="Run `aws configure` or `aws sso login --profile NAME` and choose that profile in 00_start_here, or switch the target to the sandbox.",
+        )
+    if isinstance(exc, bx.ProfileNotFound):
+        return AwsError(f"{exc}.", fix="Check the profile name in 00_start_here against `aws configure list-profiles`.")
+    if isinstance(exc, (bx.SSOTokenLoadError, bx.UnauthorizedSSOTokenError, bx.TokenRetrievalError)):
+        return AwsError("Your AWS SSO sign-in for this profile has expired.", fix="Run `aws sso login --profile NAME` in a terminal, then re-run the cell.")
+    if isinstance(exc, (bx.EndpointConnectionError, bx.ConnectTimeoutError, bx.ConnectionClosedError, bx.ReadTimeoutError)):
+        url = getattr(exc, "kwargs", {}).get("endpoint_url", "")
+        if url.startswith(("http://127.0.0.1", "http://localhost")):
+            return AwsError(
+                f"The sandbox at {url} is not answering.",
+                fix="Start it again with `connect-sso-workshop sandbox start`; your resources are kept on disk.",
+            )
+        return AwsError(
+            f"Could not reach AWS{' at ' + url if url else ''}.",
+            fix="Check your network connection and that the Region offers this service, then re-run the cell.",
+        )
+    if isinstance(exc, bx.ClientError):
+        code = error_code(exc)
+        message = str(exc.response.get("Error", {}).get("Message", "")).strip()
+        op = action or _operation(exc)
+        if code in _DENIED:
+            denied = _ACTION_IN_MESSAGE.search(message)
+            denied_action = denied.group(1) if denied else op
+            return AwsError(
+                f"AWS denied {denied_action}: the credentials in use are not allowed to do this.",
+                fix=f"Ask your administrator to allow {denied_action}, or use a profile with more permissions (see docs/least-privilege-policy.json).",
+                code=code,
+            )
+        if code in _EXPIRED:
+            return AwsError("Your AWS credentials have expired.", fix="Sign in again (`aws sso login` or refresh your keys), then re-run the cell.", code=code)
+        if code in _BAD_KEYS:
+            return AwsError("AWS does not recognise these credentials.", fix="Check the profile chosen in 00_start_here; its keys may have been deleted or mistyped.", code=code)
+        if code in _THROTTLED:
+            return AwsError(f"AWS kept throttling {op} even after retries.", fix="Wait a minute and re-run the cell; nothing was lost.", code=code)
+        return AwsError(f"{op} failed: {message or code}.", fix=_fix_for(code), code=code)
+    if isinstance(exc, bx.BotoCoreError):
+        return AwsError(f"{action or 'The AWS call'} failed: {exc}.", fix="Re-run the cell; if it keeps failing, run the doctor.")
+    return AwsError(f"{action or 'The AWS call'} failed unexpectedly: {exc}.", fix="Re-run the cell; if it keeps failing, please report it.")
+
+
+def _operation(exc: BaseException) -> str:
+    name = getattr(exc, "operation_name", "") or ""
+    return name or "The AWS call"
+
+
+def _fix_for(code: str) -> str:
+    return {
+        "ResourceNotFoundException": "Check the Region and the ID in 00_start_here: the resource does not exist there.",
+        "NoSuchEntity": "The IAM resource does not exist (yet): run the step that creates it.",
+        "EntityAlreadyExists": "It already exists: the step will adopt it when you re-run it.",
+        "ValidationException": "One of the values sent is not valid; check the settings in 00_start_here.",
+        "InvalidParameterException": "One of the values sent is not valid; check the settings in 00_start_here.",
+        "ServiceQuotaExceededException": "A service quota is reached; delete unused resources or ask for a higher quota.",
+        "AWSOrganizationsNotInUseException": "Create an organization first (chapter 02).",
+    }.get(code, "Re-run the cell; if it keeps failing, run the doctor (chapter 07).")
+
+
+@contextlib.contextmanager
+def explained(action: str = "") -> Iterator[None]:
+    """Run AWS calls and re-raise any botocore failure as a WorkshopError in plain words."""
+    import botocore.exceptions as bx
+
+    try:
+        yield
+    except (bx.BotoCoreError, bx.ClientError) as exc:
+        raise translate(exc, action) from None

@@ -1,0 +1,733 @@
+"""Everything the doctor looks at, read through boto3 into plain dataclasses (no boto3 objects escape).
+
+``gather_facts`` reads the whole sign-in chain with paginated list calls, so for N agents the number
+of calls grows with pages, not with N. What no API can read (relay state, attribute mappings,
+audience) comes from an optional ``console_settings`` provider: the sandbox's simulated console
+offers one, a real account has none and the doctor then asks the learner to verify by eye.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, Optional
+from urllib.parse import unquote
+
+from workshop_lib.errors import WorkshopError
+
+if TYPE_CHECKING:
+    from workshop_lib.settings import Settings
+
+SIDES = ("agent", "admin")
+
+# The largest page each list call allows: fewer pages, fewer calls (botocore 1.44 service models).
+MAX_PAGE = {
+    ("identitystore", "list_users"): 100,
+    ("identitystore", "list_group_memberships"): 100,
+    ("sso-admin", "list_instances"): 100,
+    ("sso-admin", "list_applications"): 100,
+    ("sso-admin", "list_application_assignments"): 100,
+    ("connect", "list_users"): 1000,
+    ("connect", "list_security_profiles"): 1000,
+    ("iam", "get_account_authorization_details"): 1000,
+    ("iam", "list_attached_role_policies"): 1000,
+    ("iam", "list_role_policies"): 1000,
+}
+# describe_user is the only per-user call, and only to find one Admin-profile user (F21).
+MAX_ADMIN_PROBES = 5
+
+_MISSING = {"ResourceNotFoundException", "NoSuchEntity", "NoSuchEntityException", "AWSOrganizationsNotInUseException"}
+_DENIED = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedException", "AuthorizationError"}
+_FATAL = {
+    "ExpiredToken", "ExpiredTokenException", "RequestExpired", "InvalidClientTokenId",
+    "UnrecognizedClientException", "SignatureDoesNotMatch", "InvalidAccessKeyId",
+}
+_NOT_IMPLEMENTED = {"500", "404", "501", "NotImplemented", "InternalFailure", "InternalServerError"}
+
+ClientFactory = Callable[[str], Any]
+ConsoleSettingsProvider = Callable[[str], Any]
+
+
+# ---- the snapshot ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Chain:
+    """The names of one sign-in chain (agents or admins) as the settings give them."""
+
+    side: str  # "agent" or "admin"
+    app: str
+    provider: str
+    role: str
+    group: str
+    policy: str
+    security_profile: str  # the Connect security profile its users hold ("Agent", "Admin")
+    destination: Optional[str]  # relay-state destination key; None = admin dashboard
+
+
+@dataclass
+class InstanceFacts:
+    """The Amazon Connect instance, from describe_instance."""
+
+    id: str
+    found: bool = False
+    arn: str = ""
+    alias: str = ""
+    identity_management_type: str = ""
+    status: str = ""
+    access_url: str = ""
+
+
+@dataclass
+class ProviderFacts:
+    """An IAM SAML provider and the metadata document IAM holds for it."""
+
+    name: str
+    arn: str
+    found: bool = False
+    metadata: str = ""
+
+
+@dataclass
+class PolicyDocument:
+    """A permission policy attached to or inside a role."""
+
+    name: str
+    arn: str = ""  # empty for an inline policy
+    document: Optional[dict] = None
+    inline: bool = False
+
+
+@dataclass
+class RoleFacts:
+    """An IAM role: its RoleId (F10), trust policy (F2/F13) and permission policies (F9)."""
+
+    name: str
+    found: bool = False
+    arn: str = ""
+    role_id: str = ""
+    path: str = "/"
+    trust_policy: Optional[dict] = None
+    policies: list[PolicyDocument] = field(default_factory=list)
+
+
+@dataclass
+class OrganizationFacts:
+    exists: bool = False
+    id: str = ""
+    management_account: str = ""
+    feature_set: str = ""
+
+
+@dataclass
+class IdentityCenterFacts:
+    """The IAM Identity Center instance in the IdC Region (None in Facts when there is none)."""
+
+    arn: str
+    identity_store_id: str
+    owner_account: str = ""
+    status: str = ""
+
+
+@dataclass
+class ApplicationFacts:
+    """An IAM Identity Center application and the principals assigned to it."""
+
+    name: str
+    arn: str = ""
+    status: str = ""
+    provider_arn: str = ""
+    assigned_groups: list[str] = field(default_factory=list)
+    assigned_users: list[str] = field(default_factory=list)
+
+
+@dataclass
+class IdcUser:
+    id: str
+    user_name: str
+    email: str = ""  # the primary (else first) email: what ${user:email} sends as RoleSessionName
+    emails: list[str] = field(default_factory=list)
+    display_name: str = ""
+
+
+@dataclass
+class GroupFacts:
+    name: str
+    id: str = ""
+    found: bool = False
+    member_ids: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ConnectUser:
+    id: str
+    username: str
+    security_profile_ids: Optional[list[str]] = None  # None = not read (describe_user is per user)
+
+
+@dataclass
+class ConsoleSettings:
+    """What only the IdC console shows for an application: relay state, attribute mappings, audience, ACS."""
+
+    relay_state: Optional[str] = None
+    attribute_mappings: Optional[dict[str, str]] = None  # short name (Subject, Role, …) -> value
+    audience: Optional[str] = None
+    acs: Optional[str] = None
+    metadata: Optional[str] = None  # the application's current IdP metadata, when the console offers it
+    source: str = ""
+
+
+@dataclass
+class Unreadable:
+    """A read that failed: the doctor says so instead of guessing."""
+
+    action: str  # e.g. "sso:ListApplications"
+    code: str  # AWS error code, "not-implemented", or ""
+    message: str
+
+
+@dataclass
+class Facts:
+    """A plain snapshot of the sign-in chain; the doctor's checks read only this."""
+
+    target: str
+    region: str
+    idc_region: str
+    account_id: str
+    instance: InstanceFacts
+    chains: dict[str, Chain]
+    providers: dict[str, ProviderFacts] = field(default_factory=dict)
+    roles: dict[str, RoleFacts] = field(default_factory=dict)
+    organization: Optional[OrganizationFacts] = None
+    identity_center: Optional[IdentityCenterFacts] = None
+    applications: dict[str, Optional[ApplicationFacts]] = field(default_factory=dict)  # side -> app
+    groups: dict[str, GroupFacts] = field(default_factory=dict)  # side -> group
+    idc_users: dict[str, IdcUser] = field(default_factory=dict)  # user id -> user
+    connect_users: dict[str, ConnectUser] = field(default_factory=dict)  # username -> user
+    security_profiles: dict[str, str] = field(default_factory=dict)  # name -> id
+    app_metadata: dict[str, str] = field(default_factory=dict)  # side -> current app metadata (files/console)
+    console: dict[str, ConsoleSettings] = field(default_factory=dict)  # side -> console-only values
+    recorded_role_ids: dict[str, str] = field(default_factory=dict)  # role name -> RoleId first seen
+    ledger_idc_users: list[str] = field(default_factory=list)  # user names the workshop created
+    unreadable: list[Unreadable] = field(default_factory=list)
+
+    @property
+    def partition(self) -> str:
+        return _partition_of(self.region)
+
+    def unreadable_for(self, *prefixes: str) -> list[Unreadable]:
+        return [u for u in self.unreadable if u.action.startswith(prefixes)]
+
+    def users_in(self, side: str) -> list[IdcUser]:
+        group = self.groups.get(side)
+        if not group:
+            return []
+        return [self.idc_users[i] for i in group.member_ids if i in self.idc_users]
+
+
+# ---- names from the settings ------------------------------------------------------------------
+
+def chains_from(settings: "Settings") -> dict[str, Chain]:
+    """Both chains with the names the settings use (the workshop's defaults unless renamed)."""
+    from workshop_lib.rules import names as n
+
+    defaults = {
+        "agent": Chain("agent", n.AGENT_APP_NAME, n.AGENT_PROVIDER_NAME, n.AGENT_ROLE_NAME, n.AGENT_GROUP_NAME,
+                       n.POLICY_NAME, n.AGENT_SECURITY_PROFILE, "ccp"),
+        "admin": Chain("admin", n.ADMIN_APP_NAME, n.ADMIN_PROVIDER_NAME, n.ADMIN_ROLE_NAME, n.ADMIN_GROUP_NAME,
+                       n.POLICY_NAME, n.ADMIN_SECURITY_PROFILE, None),
+    }
+    chains = {}
+    for side, chain in defaults.items():
+        chains[side] = Chain(
+            side,
+            app=_named(settings, chain.app, f"{side}_app", f"{side}_application"),
+            provider=_named(settings, chain.provider, f"{side}_provider", f"{side}_saml_provider"),
+            role=_named(settings, chain.role, f"{side}_role"),
+            group=_named(settings, chain.group, f"{side}_group"),
+            policy=_named(settings, chain.policy, "policy", "federation_policy", f"{side}_policy"),
+            security_profile=chain.security_profile,
+            destination=chain.destination,
+        )
+    return chains
+
+
+def _named(settings: "Settings", default: str, *keys: str) -> str:
+    for key in keys:
+        if key in settings.names and settings.names[key]:
+            return settings.names[key]
+    for key in keys:
+        try:
+            return settings.name(key)
+        except Exception:  # noqa: BLE001 - unknown key or names table not available: use the default
+            continue
+    return default
+
+
+def _partition_of(region: str) -> str:
+    try:
+        from workshop_lib.rules.regions import partition_of
+
+        return partition_of(region)
+    except WorkshopError:
+        return "aws"
+
+
+# ---- console-only values ----------------------------------------------------------------------
+
+_MAPPING_NAMES = {"subject": "Subject", "role": "Role", "rolesessionname": "RoleSessionName",
+                  "sessionduration": "SessionDuration"}
+
+
+def console_settings_from(raw: Any, source: str = "") -> Optional[ConsoleSettings]:
+    """Normalise what a console provider returned (a ConsoleSettings, or a dict in snake/camel case)."""
+    if raw is None:
+        return None
+    if isinstance(raw, ConsoleSettings):
+        return raw
+    if not isinstance(raw, Mapping):
+        raw = {k: getattr(raw, k) for k in dir(raw) if not k.startswith("_") and not callable(getattr(raw, k))}
+    flat = {_key(k): v for k, v in raw.items()}
+    mappings = _first(flat, "attributemappings", "mappings", "attributes")
+    return ConsoleSettings(
+        relay_state=_text(_first(flat, "relaystate", "relaystateurl")),
+        attribute_mappings=_mappings(mappings) if mappings is not None else None,
+        audience=_text(_first(flat, "audience", "applicationsamlaudience", "samlaudience")),
+        acs=_text(_first(flat, "acs", "acsurl", "applicationacsurl", "assertionconsumerserviceurl")),
+        metadata=_text(_first(flat, "metadata", "metadataxml", "idpmetadata")),
+        source=source,
+    )
+
+
+def _key(name: Any) -> str:
+    return str(name).replace("_", "").replace("-", "").lower()
+
+
+def _first(flat: Mapping[str, Any], *keys: str) -> Any:
+    for key in keys:
+        if key in flat:
+            return flat[key]
+    return None
+
+
+def _text(value: Any) -> Optional[str]:
+    if value is None:
+        return None
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
+    return str(value)
+
+
+def _mapping_name(name: Any) -> str:
+    text = str(name).strip()
+    short = text.rsplit("/", 1)[-1] if "aws.amazon.com/SAML/Attributes/" in text else text
+    return _MAPPING_NAMES.get(_key(short), short)
+
+
+def _mappings(raw: Any) -> dict[str, str]:
+    """Attribute mappings as {Subject|Role|RoleSessionName|SessionDuration|other: value}."""
+    out: dict[str, str] = {}
+    if isinstance(raw, Mapping):
+        items = list(raw.items())
+    else:
+        items = []
+        for row in raw or []:
+            if isinstance(row, Mapping):
+                flat = {_key(k): v for k, v in row.items()}
+                name = _first(flat, "name", "attribute", "attributename", "key", "userattributeinapplication")
+                value = _first(flat, "value", "source", "expression", "mapsto", "maps", "userattributeinidentitycenter")
+                if name is not None:
+                    items.append((name, value))
+            elif isinstance(row, (list, tuple)) and len(row) >= 2:
+                items.append((row[0], row[1]))
+    for name, value in items:
+        if isinstance(value, Mapping):
+            flat = {_key(k): v for k, v in value.items()}
+            value = _first(flat, "value", "source", "expression")
+        out[_mapping_name(name)] = "" if value is None else str(value)
+    return out
+
+
+def sandbox_console(settings: "Settings") -> Optional[ConsoleSettingsProvider]:
+    """A provider that reads console-only values from the sandbox's simulated console, if there is one."""
+    if settings.target != "sandbox":
+        return None
+    try:
+        from workshop_lib.sandbox import console_client
+    except ImportError:
+        return None
+    reader = getattr(console_client, "get_application_settings", None)
+    if reader is None:
+        return None
+    from workshop_lib.aws.session import resolve_target
+
+    endpoint = resolve_target(settings).endpoint_url
+
+    def provider(application: str) -> Any:
+        return reader(endpoint, application)
+
+    return provider
+
+
+# ---- reading -----------------------------------------------------------------------------------
+
+class _Reader:
+    """Calls boto3, turning 'not found' into None and denied or unsupported reads into Unreadable facts."""
+
+    def __init__(self, client: ClientFactory, page_size: Optional[int], unreadable: list[Unreadable]) -> None:
+        self._client = client
+        self._clients: dict[str, Any] = {}
+        self.page_size = page_size
+        self.unreadable = unreadable
+
+    def client(self, service: str) -> Any:
+        if service not in self._clients:
+            self._clients[service] = self._client(service)
+        return self._clients[service]
+
+    def call(self, action: str, fn: Callable[[], Any]) -> Any:
+        """The call's result; None when the thing does not exist or cannot be read (then recorded)."""
+        import botocore.exceptions as bx
+
+        from workshop_lib.aws.errors import error_code, translate
+
+        try:
+            return fn()
+        except bx.ClientError as exc:
+            code = error_code(exc)
+            if code in _MISSING:
+                return None
+            if code in _FATAL:
+                raise translate(exc, action) from None
+            message = str(exc.response.get("Error", {}).get("Message", "")).strip() or code
+            if code in _NOT_IMPLEMENTED:
+                code, message = "not-implemented", f"this target does not answer {action} ({message[:120]})"
+            self.unreadable.append(Unreadable(action, code, message))
+            return None
+        except (bx.ResponseParserError, NotImplementedError) as exc:
+            self.unreadable.append(Unreadable(action, "not-implemented", f"this target does not answer {action} ({exc})"[:300]))
+            return None
+        except (bx.NoCredentialsError, bx.PartialCredentialsError, bx.EndpointConnectionError,
+                bx.ConnectTimeoutError, bx.ReadTimeoutError, bx.ConnectionClosedError) as exc:
+            raise translate(exc, action) from None
+        except bx.BotoCoreError as exc:
+            self.unreadable.append(Unreadable(action, type(exc).__name__, str(exc)))
+            return None
+
+    def pages(self, service: str, operation: str, action: str, key: str, **kwargs: Any) -> Optional[list[dict]]:
+        """Every item of a paginated list call at the largest page size (or the page size asked for)."""
+        size = MAX_PAGE.get((service, operation))
+        if self.page_size:
+            size = min(self.page_size, size) if size else self.page_size
+        config = {"PageSize": size} if size else {}
+
+        def run() -> list[dict]:
+            items: list[dict] = []
+            paginator = self.client(service).get_paginator(operation)
+            for page in paginator.paginate(**kwargs, PaginationConfig=config):
+                items.extend(page.get(key, []) or [])
+            return items
+
+        return self.call(action, run)
+
+
+def gather_facts(
+    settings: "Settings",
+    *,
+    metadata: Optional[Mapping[str, Any]] = None,
+    console_settings: Optional[ConsoleSettingsProvider] = None,
+    page_size: Optional[int] = None,
+    client: Optional[ClientFactory] = None,
+) -> Facts:
+    """Read the whole chain for the settings' target into a Facts snapshot.
+
+    ``metadata`` maps an app (display name, side ``agent``/``admin`` or file stem) to the metadata the
+    learner downloaded; ``console_settings(app_name)`` returns console-only values when a source exists.
+    """
+    if client is None:
+        from workshop_lib.aws.session import client as session_client
+
+        def client(service: str) -> Any:
+            return session_client(service, settings)
+
+    chains = chains_from(settings)
+    facts = Facts(
+        target=settings.target,
+        region=settings.region,
+        idc_region=settings.identity_center_region,
+        account_id=settings.account_id or _account_from_arn(settings.instance_arn),
+        instance=InstanceFacts(id=settings.instance_id),
+        chains=chains,
+        recorded_role_ids=dict(settings.role_ids),
+        ledger_idc_users=[e.name for e in settings.of_kind("identitystore.user")],
+    )
+    reader = _Reader(client, page_size, facts.unreadable)
+    _read_instance(reader, facts)
+    _read_iam(reader, facts)
+    _read_identity_center(reader, facts)
+    _read_connect_users(reader, facts)
+    _read_app_inputs(facts, metadata or {}, console_settings)
+    return facts
+
+
+def _account_from_arn(arn: str) -> str:
+    parts = (arn or "").split(":")
+    return parts[4] if len(parts) > 5 else ""
+
+
+def _read_instance(reader: _Reader, facts: Facts) -> None:
+    if not facts.instance.id:
+        return
+    found = reader.call("connect:DescribeInstance",
+                        lambda: reader.client("connect").describe_instance(InstanceId=facts.instance.id))
+    if not found:
+        return
+    inst = found.get("Instance", {})
+    facts.instance = InstanceFacts(
+        id=inst.get("Id", facts.instance.id),
+        found=True,
+        arn=inst.get("Arn", ""),
+        alias=inst.get("InstanceAlias", ""),
+        identity_management_type=inst.get("IdentityManagementType", ""),
+        status=inst.get("InstanceStatus", ""),
+        access_url=inst.get("InstanceAccessUrl", ""),
+    )
+    facts.account_id = _account_from_arn(facts.instance.arn) or facts.account_id
+
+
+def _document(value: Any) -> Optional[dict]:
+    """A policy document as a dict, whether boto3 gave a dict or URL-encoded JSON text."""
+    if isinstance(value, dict):
+        return value
+    if isinstance(value, str):
+        for text in (value, unquote(value)):
+            try:
+                parsed = json.loads(text)
+            except ValueError:
+                continue
+            return parsed if isinstance(parsed, dict) else None
+    return None
+
+
+def _read_iam(reader: _Reader, facts: Facts) -> None:
+    partition = facts.partition
+    if not facts.account_id:
+        ident = reader.call("sts:GetCallerIdentity", lambda: reader.client("sts").get_caller_identity())
+        facts.account_id = (ident or {}).get("Account", "")
+    account = facts.account_id
+    iam = lambda: reader.client("iam")  # noqa: E731 - created on first use
+    for side, chain in facts.chains.items():
+        arn = f"arn:{partition}:iam::{account}:saml-provider/{chain.provider}" if account else ""
+        provider = ProviderFacts(chain.provider, arn)
+        if arn:
+            got = reader.call("iam:GetSAMLProvider", lambda arn=arn: iam().get_saml_provider(SAMLProviderArn=arn))
+            if got:
+                provider.found = True
+                provider.metadata = got.get("SAMLMetadataDocument", "") or ""
+        facts.providers[side] = provider
+
+    wanted = {chain.role for chain in facts.chains.values()}
+    roles = _roles_from_details(reader, facts, wanted)
+    if roles is None:  # denied or unsupported: read the two roles one by one
+        roles = {name: _role_one_by_one(reader, name) for name in wanted}
+    for side, chain in facts.chains.items():
+        facts.roles[side] = roles.get(chain.role) or RoleFacts(chain.role)
+
+
+def _roles_from_details(reader: _Reader, facts: Facts, wanted: set[str]) -> Optional[dict[str, RoleFacts]]:
+    """Every role and customer-managed policy in one paginated call (get_account_authorization_details)."""
+    before = len(reader.unreadable)
+    roles_raw: list[dict] = []
+    policies_raw: list[dict] = []
+
+    def run() -> bool:
+        paginator = reader.client("iam").get_paginator("get_account_authorization_details")
+        size = MAX_PAGE[("iam", "get_account_authorization_details")]
+        for page in paginator.paginate(Filter=["Role", "LocalManagedPolicy"], PaginationConfig={"PageSize": size}):
+            roles_raw.extend(page.get("RoleDetailList", []) or [])
+            policies_raw.extend(page.get("Policies", []) or [])
+        return True
+
+    if not reader.call("iam:GetAccountAuthorizationDetails", run):
+        del reader.unreadable[before:]  # fall back quietly; the per-role reads report their own problems
+        return None
+    documents: dict[str, dict] = {}
+    for policy in policies_raw:
+        default = policy.get("DefaultVersionId")
+        for version in policy.get("PolicyVersionList", []) or []:
+            if version.get("IsDefaultVersion") or version.get("VersionId") == default:
+                doc = _document(version.get("Document"))
+                if doc is not None and policy.get("Arn"):
+                    documents[policy["Arn"]] = doc
+    found: dict[str, RoleFacts] = {}
+    for raw in roles_raw:
+        name = raw.get("RoleName", "")
+        if name not in wanted:
+            continue
+        role = RoleFacts(name, True, raw.get("Arn", ""), raw.get("RoleId", ""), raw.get("Path", "/"),
+                         _document(raw.get("AssumeRolePolicyDocument")))
+        for inline in raw.get("RolePolicyList", []) or []:
+            role.policies.append(PolicyDocument(inline.get("PolicyName", ""), "", _document(inline.get("PolicyDocument")), True))
+        for attached in raw.get("AttachedManagedPolicies", []) or []:
+            arn = attached.get("PolicyArn", "")
+            doc = documents.get(arn)
+            if doc is None:  # an AWS-managed policy: not in the LocalManagedPolicy listing
+                doc = _managed_policy_document(reader, arn)
+            role.policies.append(PolicyDocument(attached.get("PolicyName", arn.rsplit("/", 1)[-1]), arn, doc))
+        found[name] = role
+    return found
+
+
+def _managed_policy_document(reader: _Reader, arn: str) -> Optional[dict]:
+    iam = reader.client("iam")
+    policy = reader.call("iam:GetPolicy", lambda: iam.get_policy(PolicyArn=arn))
+    if not policy:
+        return None
+    version = policy["Policy"].get("DefaultVersionId", "v1")
+    got = reader.call("iam:GetPolicyVersion", lambda: iam.get_policy_version(PolicyArn=arn, VersionId=version))
+    return _document(got["PolicyVersion"].get("Document")) if got else None
+
+
+def _role_one_by_one(reader: _Reader, name: str) -> RoleFacts:
+    iam = reader.client("iam")
+    got = reader.call("iam:GetRole", lambda: iam.get_role(RoleName=name))
+    if not got:
+        return RoleFacts(name)
+    raw = got["Role"]
+    role = RoleFacts(name, True, raw.get("Arn", ""), raw.get("RoleId", ""), raw.get("Path", "/"),
+                     _document(raw.get("AssumeRolePolicyDocument")))
+    attached = reader.pages("iam", "list_attached_role_policies", "iam:ListAttachedRolePolicies",
+                            "AttachedPolicies", RoleName=name) or []
+    for item in attached:
+        arn = item.get("PolicyArn", "")
+        role.policies.append(PolicyDocument(item.get("PolicyName", ""), arn, _managed_policy_document(reader, arn)))
+    inline = reader.pages("iam", "list_role_policies", "iam:ListRolePolicies", "PolicyNames", RoleName=name) or []
+    for policy_name in inline:
+        got = reader.call("iam:GetRolePolicy", lambda p=policy_name: iam.get_role_policy(RoleName=name, PolicyName=p))
+        role.policies.append(PolicyDocument(policy_name, "", _document(got.get("PolicyDocument")) if got else None, True))
+    return role
+
+
+def _read_identity_center(reader: _Reader, facts: Facts) -> None:
+    org = reader.call("organizations:DescribeOrganization",
+                      lambda: reader.client("organizations").describe_organization())
+    if org is not None:
+        o = org.get("Organization", {})
+        facts.organization = OrganizationFacts(True, o.get("Id", ""), o.get("MasterAccountId", ""), o.get("FeatureSet", ""))
+    elif not facts.unreadable_for("organizations:"):
+        facts.organization = OrganizationFacts(False)
+
+    instances = reader.pages("sso-admin", "list_instances", "sso:ListInstances", "Instances")
+    active = [i for i in instances or [] if i.get("Status", "ACTIVE") == "ACTIVE"]
+    if not active:
+        return
+    inst = active[0]
+    idc = IdentityCenterFacts(inst.get("InstanceArn", ""), inst.get("IdentityStoreId", ""),
+                              inst.get("OwnerAccountId", ""), inst.get("Status", ""))
+    facts.identity_center = idc
+
+    apps = reader.pages("sso-admin", "list_applications", "sso:ListApplications", "Applications", InstanceArn=idc.arn)
+    if apps is not None:
+        by_name = {a.get("Name"): a for a in apps}
+        for side, chain in facts.chains.items():
+            raw = by_name.get(chain.app)
+            if raw is None:
+                facts.applications[side] = None
+                continue
+            app = ApplicationFacts(chain.app, raw.get("ApplicationArn", ""), raw.get("Status", ""),
+                                   raw.get("ApplicationProviderArn", ""))
+            assignments = reader.pages("sso-admin", "list_application_assignments", "sso:ListApplicationAssignments",
+                                       "ApplicationAssignments", ApplicationArn=app.arn) or []
+            app.assigned_groups = [a["PrincipalId"] for a in assignments if a.get("PrincipalType") == "GROUP"]
+            app.assigned_users = [a["PrincipalId"] for a in assignments if a.get("PrincipalType") == "USER"]
+            facts.applications[side] = app
+
+    store = idc.identity_store_id
+    ids = reader.client("identitystore")
+    for side, chain in facts.chains.items():
+        group = GroupFacts(chain.group)
+        got = reader.call("identitystore:GetGroupId", lambda name=chain.group: ids.get_group_id(
+            IdentityStoreId=store,
+            AlternateIdentifier={"UniqueAttribute": {"AttributePath": "displayName", "AttributeValue": name}}))
+        if got:
+            group.id, group.found = got.get("GroupId", ""), True
+            members = reader.pages("identitystore", "list_group_memberships", "identitystore:ListGroupMemberships",
+                                   "GroupMemberships", IdentityStoreId=store, GroupId=group.id) or []
+            group.member_ids = [m["MemberId"]["UserId"] for m in members if "UserId" in (m.get("MemberId") or {})]
+        facts.groups[side] = group
+
+    users = reader.pages("identitystore", "list_users", "identitystore:ListUsers", "Users", IdentityStoreId=store) or []
+    for raw in users:
+        emails = [e.get("Value", "") for e in raw.get("Emails", []) or [] if e.get("Value")]
+        primary = next((e.get("Value", "") for e in raw.get("Emails", []) or [] if e.get("Primary")), "")
+        facts.idc_users[raw["UserId"]] = IdcUser(raw["UserId"], raw.get("UserName", ""), primary or (emails[0] if emails else ""),
+                                                  emails, raw.get("DisplayName", ""))
+
+
+def _read_connect_users(reader: _Reader, facts: Facts) -> None:
+    if not facts.instance.found:
+        return
+    connect = reader.client("connect")
+    instance_id = facts.instance.id
+    users = reader.pages("connect", "list_users", "connect:ListUsers", "UserSummaryList", InstanceId=instance_id)
+    for raw in users or []:
+        facts.connect_users[raw.get("Username", "")] = ConnectUser(raw.get("Id", ""), raw.get("Username", ""))
+    profiles = reader.pages("connect", "list_security_profiles", "connect:ListSecurityProfiles",
+                            "SecurityProfileSummaryList", InstanceId=instance_id) or []
+    facts.security_profiles = {p.get("Name", ""): p.get("Id", "") for p in profiles}
+    admin_profile = facts.security_profiles.get(facts.chains["admin"].security_profile)
+    if not admin_profile:
+        return
+    # F21 needs one Admin-profile user whose username is an IdC email: probe the admin group's members only.
+    probes = 0
+    for user in facts.users_in("admin"):
+        connect_user = facts.connect_users.get(user.email)
+        if connect_user is None or probes >= MAX_ADMIN_PROBES:
+            continue
+        probes += 1
+        got = reader.call("connect:DescribeUser",
+                          lambda uid=connect_user.id: connect.describe_user(InstanceId=instance_id, UserId=uid))
+        if got:
+            connect_user.security_profile_ids = list(got.get("User", {}).get("SecurityProfileIds", []) or [])
+            if admin_profile in connect_user.security_profile_ids:
+                return
+
+
+def _read_app_inputs(facts: Facts, metadata: Mapping[str, Any], provider: Optional[ConsoleSettingsProvider]) -> None:
+    for side, chain in facts.chains.items():
+        found = metadata_for(chain, metadata)
+        if found is not None:
+            facts.app_metadata[side] = found
+        if provider is None:
+            continue
+        try:
+            raw = provider(chain.app)
+        except WorkshopError as exc:
+            facts.unreadable.append(Unreadable("console:GetApplicationSettings", exc.code, exc.message))
+            continue
+        except Exception as exc:  # noqa: BLE001 - a console that cannot answer is reported, not fatal
+            facts.unreadable.append(Unreadable("console:GetApplicationSettings", type(exc).__name__, str(exc)[:300]))
+            continue
+        settings = console_settings_from(raw, source="console")
+        if settings is None:
+            continue
+        facts.console[side] = settings
+        if settings.metadata and side not in facts.app_metadata:
+            facts.app_metadata[side] = settings.metadata
+
+
+def _slug(text: str) -> str:
+    return "".join(c for c in text.lower() if c.isalnum())
+
+
+def metadata_for(chain: Chain, metadata: Mapping[str, Any]) -> Optional[str]:
+    """The app's metadata from a mapping keyed by app name, side, provider name or file stem (any case)."""
+    wanted = {_slug(chain.app), _slug(chain.side), _slug(chain.provider), _slug(chain.app.rsplit("-", 1)[-1])}
+    for key, value in metadata.items():
+        if _slug(str(key)) in wanted and value is not None:
+            return value.decode("utf-8", errors="replace") if isinstance(value, (bytes, bytearray)) else str(value)
+    return None
+
+
+def iter_policy_documents(role: RoleFacts) -> Iterator[PolicyDocument]:
+    """The role's readable permission policies."""
+    return (p for p in role.policies if p.document is not None)

@@ -1,0 +1,501 @@
+"""Get-or-create for every resource the workshop makes: safe to repeat, tagged, recorded in the ledger.
+
+Each ``ensure_*`` finds what exists first (by the ledger, then by name), adopts it into the ledger
+when its tag or its workshop-specific name proves it is ours, and creates it only when absent.
+Each ``find_*`` is read-only and is what the steps' checks use.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from typing import TYPE_CHECKING, Any, Callable, Optional
+
+from workshop_lib.aws.errors import error_code, explained
+from workshop_lib.errors import AwsError, WorkshopError
+
+if TYPE_CHECKING:
+    from workshop_lib.chapters.context import Context
+
+TAG_KEY = "connect-sso-workshop"
+TAG_VALUE = "workshop"
+GROUP_DESCRIPTION_MARK = "(created by connect-sso-workshop)"
+
+
+def _tags_list() -> list[dict[str, str]]:
+    return [{"Key": TAG_KEY, "Value": TAG_VALUE}]
+
+
+def _client_error() -> type[Exception]:
+    import botocore.exceptions
+
+    return botocore.exceptions.ClientError
+
+
+def paginate(client: Any, operation: str, key: str, **kwargs: Any) -> list[dict]:
+    """Every item of a paginated list call, through boto3's own paginator."""
+    items: list[dict] = []
+    for page in client.get_paginator(operation).paginate(**kwargs):
+        items.extend(page.get(key, []))
+    return items
+
+
+# ---- account ---------------------------------------------------------------------------------
+
+def account_id(ctx: "Context") -> str:
+    s = ctx.settings
+    if s.account_id:
+        return s.account_id
+    with explained("sts:GetCallerIdentity"):
+        account = ctx.client("sts").get_caller_identity()["Account"]
+    with ctx.update() as s:
+        s.account_id = account
+    return account
+
+
+# ---- Amazon Connect instance -------------------------------------------------------------------
+
+def describe_instance(ctx: "Context", instance_id: str | None = None) -> Optional[dict]:
+    instance_id = instance_id or ctx.settings.instance_id
+    if not instance_id:
+        return None
+    try:
+        return ctx.client("connect").describe_instance(InstanceId=instance_id)["Instance"]
+    except _client_error() as exc:
+        if error_code(exc) == "ResourceNotFoundException":
+            return None
+        with explained("connect:DescribeInstance"):
+            raise
+
+
+def list_instances(ctx: "Context") -> list[dict]:
+    with explained("connect:ListInstances"):
+        return paginate(ctx.client("connect"), "list_instances", "InstanceSummaryList")
+
+
+def use_instance(ctx: "Context", instance: dict) -> None:
+    """Make ``instance`` the workshop's instance in the settings (the learner picked or created it)."""
+    with ctx.update() as s:
+        s.instance_id = instance["Id"]
+        s.instance_arn = instance["Arn"]
+        s.account_id = instance["Arn"].split(":")[4]
+
+
+def ensure_instance(ctx: "Context", alias: str) -> dict:
+    """The workshop's SAML instance: the one in the settings, or a new one (idempotent via ClientToken)."""
+    existing = describe_instance(ctx)
+    if existing:
+        return existing
+    pending = ctx.settings.find("connect.instance", alias)
+    token = (pending.extra.get("client_token") if pending else None) or uuid.uuid4().hex
+    with ctx.update() as s:
+        # Recorded before the call: an interrupted run re-sends the same token and gets the same instance.
+        s.record("connect.instance", alias, region=s.region, client_token=token)
+    client = ctx.client("connect")
+    with explained("connect:CreateInstance"):
+        created = client.create_instance(
+            ClientToken=token,
+            IdentityManagementType="SAML",
+            InstanceAlias=alias,
+            InboundCallsEnabled=True,
+            OutboundCallsEnabled=True,
+            Tags={TAG_KEY: TAG_VALUE},
+        )
+    with ctx.update() as s:
+        s.record("connect.instance", alias, id=created["Id"], arn=created["Arn"], region=s.region)
+        s.instance_id, s.instance_arn = created["Id"], created["Arn"]
+        s.account_id = created["Arn"].split(":")[4]
+    return describe_instance(ctx, created["Id"]) or {"Id": created["Id"], "Arn": created["Arn"], "InstanceStatus": "CREATION_IN_PROGRESS"}
+
+
+def wait_instance_active(ctx: "Context", timeout: float = 600.0, poll: float = 0.5) -> dict:
+    """Poll until the instance is ACTIVE, reporting progress; creation takes a few minutes on AWS."""
+    started = time.monotonic()
+    delay = poll
+    while True:
+        instance = describe_instance(ctx)
+        if instance is None:
+            raise AwsError("The Amazon Connect instance in the settings no longer exists.", fix="Run chapter 01 again to create or choose an instance.")
+        status = instance.get("InstanceStatus")
+        elapsed = time.monotonic() - started
+        if status == "ACTIVE":
+            ctx.progress(1.0, "The instance is active.")
+            return instance
+        if status == "CREATION_FAILED":
+            reason = instance.get("StatusReason", {}).get("Message", "no reason given")
+            raise AwsError(f"Amazon Connect could not create the instance: {reason}.", fix="Delete it in the Connect console, then run the step again with another alias.")
+        if elapsed > timeout:
+            raise AwsError(f"The instance is still {status} after {int(elapsed)} s.", fix="Wait a little and re-run this step: it continues where it stopped.")
+        ctx.progress(min(0.95, elapsed / 120.0), f"Creating the instance ({status}, {int(elapsed)} s so far)…")
+        time.sleep(delay)
+        delay = min(delay * 1.5, 10.0)
+
+
+def profile_ids(ctx: "Context") -> tuple[dict[str, str], dict[str, str]]:
+    """Security and routing profiles of the instance, name → ID."""
+    client = ctx.client("connect")
+    instance_id = ctx.settings.instance_id
+    with explained("connect:ListSecurityProfiles"):
+        security = {p["Name"]: p["Id"] for p in paginate(client, "list_security_profiles", "SecurityProfileSummaryList", InstanceId=instance_id)}
+    with explained("connect:ListRoutingProfiles"):
+        routing = {p["Name"]: p["Id"] for p in paginate(client, "list_routing_profiles", "RoutingProfileSummaryList", InstanceId=instance_id)}
+    return security, routing
+
+
+def connect_users(ctx: "Context") -> dict[str, dict]:
+    """Every Connect user of the instance by username (one paginated listing)."""
+    with explained("connect:ListUsers"):
+        users = paginate(ctx.client("connect"), "list_users", "UserSummaryList", InstanceId=ctx.settings.instance_id)
+    return {u["Username"]: u for u in users}
+
+
+def ensure_connect_user(ctx: "Context", username: str, first: str, last: str, security_profile: str, *, known: dict[str, dict] | None = None, profiles: tuple[dict, dict] | None = None) -> dict:
+    """A SAML-instance user whose username must equal the IdC email exactly (it becomes RoleSessionName)."""
+    from workshop_lib.rules.usernames import validate_username
+
+    validate_username(username)
+    users = known if known is not None else connect_users(ctx)
+    if username in users:
+        user = users[username]
+        with ctx.update() as s:
+            if not s.find("connect.user", username):
+                s.record("connect.user", username, id=user["Id"], arn=user.get("Arn", ""), adopted=True)
+        return user
+    security, routing = profiles or profile_ids(ctx)
+    if security_profile not in security:
+        raise AwsError(f"The instance has no security profile called {security_profile!r}.", fix="Check the instance in the Connect console; the default profiles are Admin, Agent, CallCenterManager and QualityAnalyst.")
+    routing_id = routing.get("Basic Routing Profile") or next(iter(routing.values()), None)
+    if not routing_id:
+        raise AwsError("The instance has no routing profile.", fix="Open the Connect console once so it creates the Basic Routing Profile, then re-run.")
+    try:
+        created = ctx.client("connect").create_user(
+            InstanceId=ctx.settings.instance_id,
+            Username=username,
+            IdentityInfo={"FirstName": first, "LastName": last},
+            PhoneConfig={"PhoneType": "SOFT_PHONE"},
+            SecurityProfileIds=[security[security_profile]],
+            RoutingProfileId=routing_id,
+            Tags={TAG_KEY: TAG_VALUE},
+        )
+    except _client_error() as exc:
+        if error_code(exc) != "DuplicateResourceException":
+            with explained("connect:CreateUser"):
+                raise
+        created = connect_users(ctx)[username]
+        created = {"UserId": created["Id"], "UserArn": created.get("Arn", "")}
+    with ctx.update() as s:
+        s.record("connect.user", username, id=created["UserId"], arn=created.get("UserArn", ""))
+    return {"Id": created["UserId"], "Arn": created.get("UserArn", ""), "Username": username}
+
+
+# ---- Organizations and Identity Center ---------------------------------------------------------
+
+def describe_organization(ctx: "Context") -> Optional[dict]:
+    try:
+        return ctx.client("organizations").describe_organization()["Organization"]
+    except _client_error() as exc:
+        if error_code(exc) == "AWSOrganizationsNotInUseException":
+            return None
+        with explained("organizations:DescribeOrganization"):
+            raise
+
+
+def ensure_organization(ctx: "Context") -> dict:
+    """An Organization with all features. Never deleted by cleanup: it may hold other accounts."""
+    org = describe_organization(ctx)
+    if org:
+        return org
+    with explained("organizations:CreateOrganization"):
+        org = ctx.client("organizations").create_organization(FeatureSet="ALL")["Organization"]
+    with ctx.update() as s:
+        s.record("organizations.organization", org["Id"], id=org["Id"], arn=org["Arn"], keep=True)
+    return org
+
+
+def idc_instance(ctx: "Context") -> Optional[dict]:
+    """The organization instance of IAM Identity Center in the IdC Region, if enabled."""
+    with explained("sso:ListInstances"):
+        instances = paginate(ctx.client("sso-admin"), "list_instances", "Instances")
+    active = [i for i in instances if i.get("Status", "ACTIVE") == "ACTIVE"]
+    return active[0] if active else None
+
+
+def require_idc_instance(ctx: "Context") -> dict:
+    inst = idc_instance(ctx)
+    if not inst:
+        region = ctx.settings.identity_center_region
+        raise WorkshopError(f"IAM Identity Center is not enabled in {region}.", fix="Do chapter 02 first, or set the Identity Center Region in 00_start_here to the Region where it is enabled.")
+    return inst
+
+
+def find_application(ctx: "Context", display_name: str) -> Optional[dict]:
+    inst = require_idc_instance(ctx)
+    with explained("sso:ListApplications"):
+        apps = paginate(ctx.client("sso-admin"), "list_applications", "Applications", InstanceArn=inst["InstanceArn"])
+    matches = [a for a in apps if a.get("Name") == display_name]
+    return matches[0] if matches else None
+
+
+def require_application(ctx: "Context", display_name: str) -> dict:
+    app = find_application(ctx, display_name)
+    if not app:
+        raise WorkshopError(f"There is no application called {display_name!r} in IAM Identity Center yet.", fix="Add it as described in chapter 03 (agents) or 06 (admins), with exactly this display name.")
+    return app
+
+
+def identity_store_id(ctx: "Context") -> str:
+    return require_idc_instance(ctx)["IdentityStoreId"]
+
+
+def find_idc_user(ctx: "Context", user_name: str) -> Optional[str]:
+    store = identity_store_id(ctx)
+    try:
+        return ctx.client("identitystore").get_user_id(
+            IdentityStoreId=store, AlternateIdentifier={"UniqueAttribute": {"AttributePath": "userName", "AttributeValue": user_name}}
+        )["UserId"]
+    except _client_error() as exc:
+        if error_code(exc) == "ResourceNotFoundException":
+            return None
+        with explained("identitystore:GetUserId"):
+            raise
+
+
+def ensure_idc_user(ctx: "Context", email: str, first: str, last: str) -> str:
+    """An Identity Center user whose user name and only email are ``email`` (RoleSessionName maps to it)."""
+    user_id = find_idc_user(ctx, email)
+    if user_id is None:
+        store = identity_store_id(ctx)
+        try:
+            user_id = ctx.client("identitystore").create_user(
+                IdentityStoreId=store,
+                UserName=email,
+                DisplayName=f"{first} {last}",
+                Name={"GivenName": first, "FamilyName": last},
+                Emails=[{"Value": email, "Type": "work", "Primary": True}],
+            )["UserId"]
+        except _client_error() as exc:
+            if error_code(exc) != "ConflictException":
+                with explained("identitystore:CreateUser"):
+                    raise
+            user_id = find_idc_user(ctx, email) or ""
+    with ctx.update() as s:
+        s.record("identitystore.user", email, id=user_id)
+    return user_id
+
+
+def find_group(ctx: "Context", name: str) -> Optional[str]:
+    store = identity_store_id(ctx)
+    try:
+        return ctx.client("identitystore").get_group_id(
+            IdentityStoreId=store, AlternateIdentifier={"UniqueAttribute": {"AttributePath": "displayName", "AttributeValue": name}}
+        )["GroupId"]
+    except _client_error() as exc:
+        if error_code(exc) == "ResourceNotFoundException":
+            return None
+        with explained("identitystore:GetGroupId"):
+            raise
+
+
+def ensure_group(ctx: "Context", name: str, description: str) -> str:
+    group_id = find_group(ctx, name)
+    adopted = group_id is not None
+    if group_id is None:
+        try:
+            group_id = ctx.client("identitystore").create_group(
+                IdentityStoreId=identity_store_id(ctx), DisplayName=name, Description=f"{description} {GROUP_DESCRIPTION_MARK}"
+            )["GroupId"]
+        except _client_error() as exc:
+            if error_code(exc) != "ConflictException":
+                with explained("identitystore:CreateGroup"):
+                    raise
+            group_id = find_group(ctx, name) or ""
+    with ctx.update() as s:
+        if not (adopted and s.find("identitystore.group", name)):
+            s.record("identitystore.group", name, id=group_id, adopted=adopted)
+    return group_id
+
+
+def group_member_ids(ctx: "Context", group_id: str) -> dict[str, str]:
+    """user ID → membership ID for a group (one paginated listing)."""
+    with explained("identitystore:ListGroupMemberships"):
+        members = paginate(ctx.client("identitystore"), "list_group_memberships", "GroupMemberships", IdentityStoreId=identity_store_id(ctx), GroupId=group_id)
+    return {m["MemberId"]["UserId"]: m["MembershipId"] for m in members if "UserId" in m.get("MemberId", {})}
+
+
+def ensure_membership(ctx: "Context", group_id: str, user_id: str, *, known: dict[str, str] | None = None, label: str = "") -> str:
+    members = known if known is not None else group_member_ids(ctx, group_id)
+    if user_id in members:
+        return members[user_id]
+    try:
+        membership = ctx.client("identitystore").create_group_membership(
+            IdentityStoreId=identity_store_id(ctx), GroupId=group_id, MemberId={"UserId": user_id}
+        )["MembershipId"]
+    except _client_error() as exc:
+        if error_code(exc) != "ConflictException":
+            with explained("identitystore:CreateGroupMembership"):
+                raise
+        membership = group_member_ids(ctx, group_id).get(user_id, "")
+    with ctx.update() as s:
+        s.record("identitystore.membership", label or f"{group_id}/{user_id}", id=membership, group_id=group_id, user_id=user_id)
+    return membership
+
+
+def application_assignments(ctx: "Context", app_arn: str) -> list[dict]:
+    with explained("sso:ListApplicationAssignments"):
+        return paginate(ctx.client("sso-admin"), "list_application_assignments", "ApplicationAssignments", ApplicationArn=app_arn)
+
+
+def ensure_group_assignment(ctx: "Context", app_arn: str, group_id: str, label: str) -> None:
+    if any(a["PrincipalId"] == group_id for a in application_assignments(ctx, app_arn)):
+        return
+    with explained("sso:CreateApplicationAssignment"):
+        ctx.client("sso-admin").create_application_assignment(ApplicationArn=app_arn, PrincipalId=group_id, PrincipalType="GROUP")
+    with ctx.update() as s:
+        s.record("sso.assignment", label, id=group_id, arn=app_arn, principal_type="GROUP")
+
+
+# ---- IAM ---------------------------------------------------------------------------------------
+
+def _iam_get(call: Callable[[], dict], action: str) -> Optional[dict]:
+    try:
+        return call()
+    except _client_error() as exc:
+        if error_code(exc) == "NoSuchEntity":
+            return None
+        with explained(action):
+            raise
+
+
+def provider_arn(ctx: "Context", name: str) -> str:
+    from workshop_lib.rules.role_attribute import saml_provider_arn
+
+    return saml_provider_arn(account_id(ctx), name)
+
+
+def get_saml_provider(ctx: "Context", name: str) -> Optional[dict]:
+    arn = provider_arn(ctx, name)
+    found = _iam_get(lambda: ctx.client("iam").get_saml_provider(SAMLProviderArn=arn), "iam:GetSAMLProvider")
+    if found is not None:
+        found["Arn"] = arn
+    return found
+
+
+def ensure_saml_provider(ctx: "Context", name: str, metadata_xml: str) -> str:
+    """The IAM SAML provider from this application's metadata; refreshed when the metadata changed (rotation)."""
+    existing = get_saml_provider(ctx, name)
+    iam = ctx.client("iam")
+    if existing is None:
+        try:
+            with explained("iam:CreateSAMLProvider"):
+                arn = iam.create_saml_provider(Name=name, SAMLMetadataDocument=metadata_xml, Tags=_tags_list())["SAMLProviderArn"]
+        except AwsError as err:
+            if err.code != "EntityAlreadyExists":
+                raise
+            arn = provider_arn(ctx, name)
+        with ctx.update() as s:
+            s.record("iam.saml_provider", name, arn=arn)
+        return arn
+    arn = existing["Arn"]
+    if existing.get("SAMLMetadataDocument", "").strip() != metadata_xml.strip():
+        with explained("iam:UpdateSAMLProvider"):
+            iam.update_saml_provider(SAMLProviderArn=arn, SAMLMetadataDocument=metadata_xml)
+    with ctx.update() as s:
+        if not s.find("iam.saml_provider", name):
+            s.record("iam.saml_provider", name, arn=arn, adopted=True)
+    return arn
+
+
+def policy_arn(ctx: "Context", name: str) -> str:
+    return f"arn:aws:iam::{account_id(ctx)}:policy/{name}"
+
+
+def get_policy_document(ctx: "Context", name: str) -> Optional[dict]:
+    iam = ctx.client("iam")
+    arn = policy_arn(ctx, name)
+    policy = _iam_get(lambda: iam.get_policy(PolicyArn=arn), "iam:GetPolicy")
+    if policy is None:
+        return None
+    version = policy["Policy"]["DefaultVersionId"]
+    with explained("iam:GetPolicyVersion"):
+        doc = iam.get_policy_version(PolicyArn=arn, VersionId=version)["PolicyVersion"]["Document"]
+    return json.loads(doc) if isinstance(doc, str) else doc
+
+
+def ensure_policy(ctx: "Context", name: str, document: dict) -> str:
+    iam = ctx.client("iam")
+    arn = policy_arn(ctx, name)
+    current = get_policy_document(ctx, name)
+    if current is None:
+        try:
+            with explained("iam:CreatePolicy"):
+                iam.create_policy(PolicyName=name, PolicyDocument=json.dumps(document), Description="Lets Amazon Connect federation roles get a federation token", Tags=_tags_list())
+        except AwsError as err:
+            if err.code != "EntityAlreadyExists":
+                raise
+        with ctx.update() as s:
+            s.record("iam.policy", name, arn=arn)
+        return arn
+    if current != document:
+        with explained("iam:CreatePolicyVersion"):
+            versions = iam.list_policy_versions(PolicyArn=arn)["Versions"]
+            old = [v for v in versions if not v["IsDefaultVersion"]]
+            if len(versions) >= 5 and old:  # IAM keeps five versions at most
+                oldest = min(old, key=lambda v: v["CreateDate"])
+                iam.delete_policy_version(PolicyArn=arn, VersionId=oldest["VersionId"])
+            iam.create_policy_version(PolicyArn=arn, PolicyDocument=json.dumps(document), SetAsDefault=True)
+    with ctx.update() as s:
+        if not s.find("iam.policy", name):
+            s.record("iam.policy", name, arn=arn, adopted=True)
+    return arn
+
+
+def get_role(ctx: "Context", name: str) -> Optional[dict]:
+    found = _iam_get(lambda: ctx.client("iam").get_role(RoleName=name), "iam:GetRole")
+    if found is None:
+        return None
+    role = found["Role"]
+    trust = role.get("AssumeRolePolicyDocument")
+    if isinstance(trust, str):
+        from urllib.parse import unquote
+
+        role["AssumeRolePolicyDocument"] = json.loads(unquote(trust))
+    return role
+
+
+def attached_policy_arns(ctx: "Context", role_name: str) -> list[str]:
+    with explained("iam:ListAttachedRolePolicies"):
+        return [p["PolicyArn"] for p in paginate(ctx.client("iam"), "list_attached_role_policies", "AttachedPolicies", RoleName=role_name)]
+
+
+def ensure_role(ctx: "Context", name: str, trust: dict, attach: str) -> dict:
+    """The federation role: created with the SAML trust, the policy attached, its RoleId remembered (F10)."""
+    iam = ctx.client("iam")
+    role = get_role(ctx, name)
+    if role is None:
+        try:
+            with explained("iam:CreateRole"):
+                iam.create_role(
+                    RoleName=name,
+                    AssumeRolePolicyDocument=json.dumps(trust),
+                    Description="Amazon Connect federation through IAM Identity Center",
+                    MaxSessionDuration=43200,
+                    Tags=_tags_list(),
+                )
+        except AwsError as err:
+            if err.code != "EntityAlreadyExists":
+                raise
+        role = get_role(ctx, name) or {}
+        with ctx.update() as s:
+            s.record("iam.role", name, id=role.get("RoleId", ""), arn=role.get("Arn", ""))
+    elif role.get("AssumeRolePolicyDocument") != trust:
+        with explained("iam:UpdateAssumeRolePolicy"):
+            iam.update_assume_role_policy(RoleName=name, PolicyDocument=json.dumps(trust))
+    if attach not in attached_policy_arns(ctx, name):
+        with explained("iam:AttachRolePolicy"):
+            iam.attach_role_policy(RoleName=name, PolicyArn=attach)
+    with ctx.update() as s:
+        if not s.find("iam.role", name):
+            s.record("iam.role", name, id=role.get("RoleId", ""), arn=role.get("Arn", ""), adopted=True)
+        s.role_ids.setdefault(name, role.get("RoleId", ""))
+    return role

@@ -1,0 +1,152 @@
+"""The one place that makes boto3 clients, for the sandbox or a real account.
+
+Everything above this module is identical for both targets: only ``endpoint_url`` and the
+credentials differ. Clients use botocore's adaptive retry mode and bounded timeouts.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from workshop_lib.errors import AwsError, SandboxError
+
+if TYPE_CHECKING:
+    import boto3
+
+    from workshop_lib.settings import Settings
+
+# Not a secret: the sandbox accepts any credentials. Named so a scan can tell it apart.
+SANDBOX_ACCESS_KEY = "sandbox"
+SANDBOX_SECRET = "sandbox-not-a-secret"
+
+# Services that live in Identity Center's home Region rather than the instance's Region.
+IDC_SERVICES = frozenset({"sso-admin", "identitystore"})
+
+
+@dataclass
+class CallCounter:
+    """API calls made through this factory, by service and operation (for reports and benchmarks)."""
+
+    counts: dict[tuple[str, str], int] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def __call__(self, model: Any = None, **kwargs: Any) -> None:
+        if model is None:
+            return
+        key = (model.service_model.service_name, model.name)
+        with self._lock:
+            self.counts[key] = self.counts.get(key, 0) + 1
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def writes(self) -> int:
+        """Calls that change something (anything not Describe/List/Get/Search/Is)."""
+        read = ("Describe", "List", "Get", "Search", "Is", "Simulate")
+        return sum(n for (svc, op), n in self.counts.items() if not op.startswith(read) and op != "GetCallerIdentity")
+
+    def reset(self) -> None:
+        with self._lock:
+            self.counts.clear()
+
+
+CALLS = CallCounter()
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where API calls go: the embedded sandbox, or a real account through a profile or the default chain."""
+
+    kind: str  # "sandbox" or "aws"
+    profile: str = ""
+    endpoint_url: str = ""
+
+
+def resolve_target(settings: "Settings") -> Target:
+    """The target the settings ask for; for the sandbox, where it is listening now."""
+    if settings.target == "aws":
+        return Target("aws", profile=settings.profile)
+    endpoint = os.environ.get("WORKSHOP_SANDBOX_ENDPOINT") or _running_sandbox_endpoint()
+    if not endpoint:
+        raise SandboxError(
+            "The sandbox is not running, so there is nothing to talk to.",
+            fix="Start it with `connect-sso-workshop sandbox start` (make lab does this for you), then re-run this cell.",
+        )
+    return Target("sandbox", endpoint_url=endpoint)
+
+
+def _running_sandbox_endpoint() -> str | None:
+    from workshop_lib.sandbox import control
+
+    return control.endpoint()
+
+
+_SESSIONS: dict[Target, "boto3.Session"] = {}
+_CLIENTS: dict[tuple[Target, str, str], Any] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def session_for(target: Target) -> "boto3.Session":
+    import boto3
+    import botocore.exceptions
+
+    with _CACHE_LOCK:
+        if target in _SESSIONS:
+            return _SESSIONS[target]
+        try:
+            if target.kind == "sandbox":
+                sess = boto3.Session(aws_access_key_id=SANDBOX_ACCESS_KEY, aws_secret_access_key=SANDBOX_SECRET)
+            else:
+                sess = boto3.Session(profile_name=target.profile or None)
+        except botocore.exceptions.ProfileNotFound:
+            raise AwsError(
+                f"There is no AWS profile called {target.profile!r} on this machine.",
+                fix="Run `aws configure --profile NAME` (or `aws configure sso`), or leave the profile empty to use the default credentials.",
+            ) from None
+        sess.events.register("before-call.*.*", CALLS)
+        _SESSIONS[target] = sess
+        return sess
+
+
+def client_config(target: Target) -> Any:
+    from botocore.config import Config
+
+    if target.kind == "sandbox":
+        # Loopback: answers are fast, and a dead sandbox should be reported quickly.
+        return Config(retries={"mode": "adaptive", "max_attempts": 4}, connect_timeout=2, read_timeout=30)
+    return Config(retries={"mode": "adaptive", "max_attempts": 8}, connect_timeout=10, read_timeout=60)
+
+
+def client(service: str, settings: "Settings | None" = None, *, region: str | None = None, target: Target | None = None) -> Any:
+    """A cached boto3 client for ``service`` on the settings' target, in the right Region."""
+    if settings is None:
+        from workshop_lib import settings as settings_mod
+
+        settings = settings_mod.load()
+    target = target or resolve_target(settings)
+    if region is None:
+        region = settings.identity_center_region if service in IDC_SERVICES else settings.region
+    key = (target, service, region)
+    with _CACHE_LOCK:
+        cached = _CLIENTS.get(key)
+    if cached is not None:
+        return cached
+    sess = session_for(target)
+    kwargs: dict[str, Any] = {"region_name": region, "config": client_config(target)}
+    if target.endpoint_url:
+        kwargs["endpoint_url"] = target.endpoint_url
+    made = sess.client(service, **kwargs)
+    with _CACHE_LOCK:
+        _CLIENTS.setdefault(key, made)
+        return _CLIENTS[key]
+
+
+def forget_clients() -> None:
+    """Drop cached sessions and clients (after the target or the sandbox endpoint changes)."""
+    with _CACHE_LOCK:
+        _SESSIONS.clear()
+        _CLIENTS.clear()

@@ -1,0 +1,165 @@
+"""Chapters 00–02: where we work, the Connect instance, the Organization and Identity Center."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from workshop_lib.chapters.federation import idc_console
+from workshop_lib.chapters.model import CopyValue, Guide, Status, Step
+from workshop_lib.findings import Finding, Severity
+
+if TYPE_CHECKING:
+    from workshop_lib.chapters.context import Context
+
+
+# ---- 00 start here -----------------------------------------------------------------------------
+
+def preflight_check(ctx: "Context") -> Status:
+    from workshop_lib.aws.preflight import run_preflight
+    from workshop_lib.rules.regions import validate_region
+
+    s = ctx.settings
+    validate_region(s.region)
+    validate_region(s.identity_center_region, service="sso-admin")
+    report = run_preflight(s)
+    if report.account and report.account != s.account_id:
+        with ctx.update() as w:
+            w.account_id = report.account
+    summary = f"{report.target}: account {report.account}, Connect in {report.region}, Identity Center in {report.idc_region}."
+    if report.organization_id and not report.is_management_account:
+        return Status.wrong(summary, [Finding("F15", Severity.ERROR, "This is a member account of an Organization.", "Use the management account's credentials (or a delegated administrator) for Identity Center.")], lines=report.lines())
+    return Status.done(summary, lines=report.lines())
+
+
+# ---- 01 Connect instance -----------------------------------------------------------------------
+
+def _alias(ctx: "Context") -> str:
+    s = ctx.settings
+    if s.names.get("instance_alias"):
+        return s.names["instance_alias"]
+    from workshop_lib.rules.names import default_alias
+
+    alias = default_alias()
+    with ctx.update() as w:
+        w.names.setdefault("instance_alias", alias)
+        alias = w.names["instance_alias"]
+    return alias
+
+
+def instance_check(ctx: "Context") -> Status:
+    from workshop_lib.aws.resources import describe_instance
+
+    s = ctx.settings
+    if not s.instance_id:
+        return Status.missing("No instance chosen or created yet.")
+    instance = describe_instance(ctx)
+    if instance is None:
+        return Status.wrong(f"The instance {s.instance_id} in the settings does not exist in {s.region}.", [Finding("F12", Severity.ERROR, "The instance ID or the Region in the settings is wrong.", "Pick the instance again in 00_start_here, or create one here.")])
+    status = instance.get("InstanceStatus")
+    if status != "ACTIVE":
+        return Status.missing(f"The instance {instance.get('InstanceAlias', s.instance_id)} is {status}.")
+    return Status.done(f"Instance {instance.get('InstanceAlias')} ({s.instance_id}) is active.", arn=instance["Arn"], access_url=instance.get("InstanceAccessUrl", ""))
+
+
+def instance_run(ctx: "Context") -> None:
+    from workshop_lib.aws.resources import ensure_instance, wait_instance_active
+
+    ensure_instance(ctx, _alias(ctx))
+    wait_instance_active(ctx)
+
+
+def saml_check(ctx: "Context") -> Status:
+    from workshop_lib.aws.resources import describe_instance
+
+    instance = describe_instance(ctx)
+    if instance is None:
+        return Status.missing("Create or choose the instance first.")
+    kind = instance.get("IdentityManagementType")
+    if kind != "SAML":
+        return Status.wrong(f"The instance manages identities as {kind}, not SAML.", [Finding("F19", Severity.ERROR, f"Instance {instance.get('InstanceAlias')} uses {kind}; this cannot be changed, so no one can federate into it.", "Create a new instance with SAML 2.0-based authentication (chapter 01) and choose it in 00_start_here.")])
+    return Status.done("The instance uses SAML 2.0-based authentication.")
+
+
+# ---- 02 Organization and Identity Center ---------------------------------------------------------
+
+def organization_check(ctx: "Context") -> Status:
+    from workshop_lib.aws.resources import describe_organization
+
+    org = describe_organization(ctx)
+    if org is None:
+        return Status.missing("There is no AWS Organization yet.")
+    if org.get("FeatureSet") != "ALL":
+        return Status.wrong(f"Organization {org['Id']} has consolidated billing only.", [Finding("F14", Severity.ERROR, "Identity Center needs an Organization with all features.", "Enable all features in the AWS Organizations console (Settings).", link="https://console.aws.amazon.com/organizations/v2/home/settings")])
+    return Status.done(f"Organization {org['Id']} with all features.")
+
+
+def organization_run(ctx: "Context") -> None:
+    from workshop_lib.aws.resources import ensure_organization
+
+    ensure_organization(ctx)
+
+
+def idc_check(ctx: "Context") -> Status:
+    from workshop_lib.aws.resources import describe_organization, idc_instance
+
+    inst = idc_instance(ctx)
+    region = ctx.settings.identity_center_region
+    if inst is None:
+        return Status.missing(f"IAM Identity Center is not enabled in {region}.")
+    org = describe_organization(ctx)
+    owner = inst.get("OwnerAccountId")
+    if org and owner and owner != org.get("MasterAccountId"):
+        return Status.wrong("This is an account instance of Identity Center, which cannot host the Amazon Connect application.", [Finding("F14", Severity.ERROR, "The Identity Center instance belongs to a member account.", "Enable Identity Center from the Organization's management account.")])
+    portal = f"https://{inst['IdentityStoreId']}.awsapps.com/start"
+    return Status.done(f"Identity Center is enabled in {region} (identity store {inst['IdentityStoreId']}).", portal=portal, instance_arn=inst["InstanceArn"])
+
+
+def idc_guide(ctx: "Context") -> Guide:
+    region = ctx.settings.identity_center_region
+    return Guide(
+        link=idc_console(ctx, ""),
+        instructions=[
+            f"Open IAM Identity Center in {region} and choose **Enable**.",
+            "When asked, choose to enable it with AWS Organizations (an *organization instance*). An account instance cannot host the Amazon Connect application.",
+            "Wait until the dashboard shows the AWS access portal URL, then check this step.",
+        ],
+        values=[CopyValue("Region", region)],
+    )
+
+
+def idc_simulate(ctx: "Context") -> None:
+    from workshop_lib.aws import console
+    from workshop_lib.aws.resources import idc_instance
+
+    if idc_instance(ctx) is None:
+        console.enable_identity_center(ctx)
+
+
+def start_steps() -> list[Step]:
+    return [
+        Step("start.preflight", "Check where the workshop will work", "check",
+             "Every later step runs in this account and these Regions; the preflight proves the credentials work and says what the account can host.",
+             preflight_check),
+    ]
+
+
+def instance_steps() -> list[Step]:
+    return [
+        Step("connect.instance", "Create the Amazon Connect instance", "api",
+             "The instance is the contact centre; the workshop creates one with SAML identity management, or uses the one you chose.",
+             instance_check, run=instance_run),
+        Step("connect.instance.saml", "Confirm SAML identity management", "check",
+             "Only a SAML instance can accept IAM Identity Center sign-in, and the choice cannot be changed later.",
+             saml_check),
+    ]
+
+
+def identity_center_steps() -> list[Step]:
+    return [
+        Step("org.organization", "Create the AWS Organization (all features)", "api",
+             "IAM Identity Center's organization instance lives in an Organization's management account.",
+             organization_check, run=organization_run),
+        Step("idc.instance", "Enable IAM Identity Center", "console",
+             "Enabling it creates the identity store where your agents live and the access portal where they sign in. There is no API for the organization instance.",
+             idc_check, guide=idc_guide, simulate=idc_simulate),
+    ]

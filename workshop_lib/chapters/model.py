@@ -1,0 +1,130 @@
+"""The workshop as data: chapters are ordered steps; a step can check, run, guide and clean up."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Callable, Optional
+
+from workshop_lib.errors import WorkshopError
+from workshop_lib.findings import Finding
+
+if TYPE_CHECKING:
+    from workshop_lib.chapters.context import Context
+
+
+class State(str, enum.Enum):
+    DONE = "done"
+    MISSING = "missing"
+    WRONG = "wrong"
+    UNKNOWN = "unknown"  # no API can read it: verify by eye
+    ERROR = "error"
+
+    @property
+    def badge(self) -> str:
+        return {"done": "✅ done", "missing": "⬜ to do", "wrong": "❌ wrong", "unknown": "👁 verify by eye", "error": "⚠️ error"}[self.value]
+
+
+@dataclass
+class Status:
+    state: State
+    summary: str
+    findings: list[Finding] = field(default_factory=list)
+    details: dict = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.state is State.DONE
+
+    @classmethod
+    def done(cls, summary: str, **details) -> "Status":
+        return cls(State.DONE, summary, details=details)
+
+    @classmethod
+    def missing(cls, summary: str, **details) -> "Status":
+        return cls(State.MISSING, summary, details=details)
+
+    @classmethod
+    def wrong(cls, summary: str, findings: list[Finding] | None = None, **details) -> "Status":
+        return cls(State.WRONG, summary, findings=list(findings or []), details=details)
+
+    @classmethod
+    def unknown(cls, summary: str, **details) -> "Status":
+        return cls(State.UNKNOWN, summary, details=details)
+
+    @classmethod
+    def error(cls, exc: BaseException) -> "Status":
+        if isinstance(exc, WorkshopError):
+            return cls(State.ERROR, str(exc), details={"link": exc.link})
+        return cls(State.ERROR, f"Unexpected problem: {exc}. Re-run the step; if it persists, run the doctor.")
+
+
+@dataclass
+class CopyValue:
+    """One exact value a learner pastes into a console."""
+
+    label: str
+    value: str
+
+
+@dataclass
+class Guide:
+    """How to do a console-only step: where, what, and the exact values."""
+
+    link: str
+    instructions: list[str]
+    values: list[CopyValue] = field(default_factory=list)
+
+
+StepFn = Callable[["Context"], Status]
+
+
+@dataclass
+class Step:
+    key: str  # e.g. "agent.iam.role"
+    title: str
+    kind: str  # "api", "console" or "check"
+    why: str
+    check: StepFn
+    run: Optional[Callable[["Context"], object]] = None
+    guide: Optional[Callable[["Context"], Guide]] = None
+    # For console steps in the sandbox: do it through the simulated console.
+    simulate: Optional[Callable[["Context"], object]] = None
+    cleanup: Optional[Callable[["Context"], list[str]]] = None
+
+    def safe_check(self, ctx: "Context") -> Status:
+        """Check without ever raising: errors become an ERROR status in plain words."""
+        try:
+            return self.check(ctx)
+        except Exception as exc:  # noqa: BLE001 - a status card must never show a traceback
+            return Status.error(exc)
+
+    def perform(self, ctx: "Context") -> Status:
+        """Do the step (API run, or the simulated console in the sandbox), then check it."""
+        if self.run is not None:
+            self.run(ctx)
+        elif self.simulate is not None and ctx.is_sandbox:
+            self.simulate(ctx)
+        elif self.kind == "console":
+            return self.check(ctx)
+        return self.check(ctx)
+
+
+@dataclass
+class Chapter:
+    number: str  # "01"
+    slug: str  # "connect_instance"
+    title: str
+    objectives: list[str]
+    minutes: int
+    steps: list[Step]
+
+    @property
+    def notebook(self) -> str:
+        return f"{self.number}_{self.slug}.ipynb"
+
+    def step(self, key: str) -> Step:
+        for s in self.steps:
+            if s.key == key:
+                return s
+        raise KeyError(key)

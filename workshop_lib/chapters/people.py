@@ -1,0 +1,269 @@
+"""Steps for the people who sign in: Connect users, Identity Center users, their group and its assignment."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from workshop_lib.chapters.federation import Federation, idc_console
+from workshop_lib.chapters.model import CopyValue, Guide, Status, Step
+from workshop_lib.findings import Finding, Severity
+
+if TYPE_CHECKING:
+    from workshop_lib.chapters.context import Context
+
+
+@dataclass(frozen=True)
+class Person:
+    email: str  # the Connect username, the IdC user name and its only email: all three identical
+    first: str
+    last: str
+    role: str  # "agent" or "admin"
+
+    @property
+    def security_profile(self) -> str:
+        return "Admin" if self.role == "admin" else "Agent"
+
+
+def roster(ctx: "Context", fed: Federation) -> list[Person]:
+    """The people who sign in through ``fed``: the workshop's defaults plus any imported ones."""
+    from workshop_lib.rules import names
+
+    people = [Person(u.username, u.first_name, u.last_name, "admin" if u.is_admin else "agent") for u in names.DEFAULT_USERS]
+    people += [Person(p["email"], p["first"], p["last"], p.get("role", "agent")) for p in ctx.settings.people]
+    seen: set[str] = set()
+    out = []
+    for p in people:
+        if p.role == fed.key and p.email not in seen:
+            seen.add(p.email)
+            out.append(p)
+    return out
+
+
+def _group_key(fed: Federation) -> str:
+    return f"{fed.key}s_group"
+
+
+def _err(code: str, message: str, fix: str) -> Finding:
+    return Finding(code=code, severity=Severity.ERROR, message=message, fix=fix)
+
+
+# ---- Connect users -----------------------------------------------------------------------------
+
+def _connect_check(fed: Federation):
+    def check(ctx: "Context") -> Status:
+        from workshop_lib.aws.resources import connect_users
+
+        people = roster(ctx, fed)
+        users = connect_users(ctx)
+        lower = {u.lower(): u for u in users}
+        missing, findings = [], []
+        for p in people:
+            if p.email in users:
+                continue
+            if p.email.lower() in lower:
+                findings.append(_err("F8", f"The Connect user is {lower[p.email.lower()]!r} but the email is {p.email!r}: usernames are case-sensitive.", "Delete that Connect user and run this step again."))
+            else:
+                missing.append(p.email)
+        if findings:
+            return Status.wrong("Some Connect usernames differ from the emails only in case.", findings)
+        if missing:
+            return Status.missing(f"{len(missing)} of {len(people)} Connect users are still to create: {', '.join(missing[:5])}{'…' if len(missing) > 5 else ''}.")
+        return Status.done(f"All {len(people)} Connect users exist, named exactly as their emails.")
+
+    return check
+
+
+def _connect_run(fed: Federation):
+    def run(ctx: "Context") -> None:
+        from workshop_lib.aws.resources import connect_users, ensure_connect_user, profile_ids
+
+        people = roster(ctx, fed)
+        known = connect_users(ctx)
+        profiles = profile_ids(ctx) if any(p.email not in known for p in people) else None
+        for i, p in enumerate(people):
+            ctx.progress(i / max(len(people), 1), f"Connect user {p.email}")
+            ensure_connect_user(ctx, p.email, p.first, p.last, p.security_profile, known=known, profiles=profiles)
+        ctx.progress(1.0, "Connect users ready.")
+
+    return run
+
+
+# ---- Identity Center users ---------------------------------------------------------------------
+
+def _idc_users(ctx: "Context") -> dict[str, str]:
+    """Identity Center user name → user ID, in one paginated listing."""
+    from workshop_lib.aws.errors import explained
+    from workshop_lib.aws.resources import identity_store_id, paginate
+
+    with explained("identitystore:ListUsers"):
+        users = paginate(ctx.client("identitystore"), "list_users", "Users", IdentityStoreId=identity_store_id(ctx))
+    return {u["UserName"]: u["UserId"] for u in users}
+
+
+def _idc_check(fed: Federation):
+    def check(ctx: "Context") -> Status:
+        people = roster(ctx, fed)
+        users = _idc_users(ctx)
+        missing = [p.email for p in people if p.email not in users]
+        if missing:
+            return Status.missing(f"{len(missing)} of {len(people)} Identity Center users are still to create: {', '.join(missing[:5])}.")
+        return Status.done(f"All {len(people)} Identity Center users exist.")
+
+    return check
+
+
+def _idc_run(fed: Federation):
+    def run(ctx: "Context") -> None:
+        from workshop_lib.aws.resources import ensure_idc_user
+
+        people = roster(ctx, fed)
+        users = _idc_users(ctx)
+        for i, p in enumerate(people):
+            ctx.progress(i / max(len(people), 1), f"Identity Center user {p.email}")
+            if p.email in users:
+                with ctx.update() as s:
+                    if not s.find("identitystore.user", p.email):
+                        s.record("identitystore.user", p.email, id=users[p.email], adopted=True)
+            else:
+                ensure_idc_user(ctx, p.email, p.first, p.last)
+        ctx.progress(1.0, "Identity Center users ready.")
+
+    return run
+
+
+# ---- group and memberships ---------------------------------------------------------------------
+
+def _group_check(fed: Federation):
+    def check(ctx: "Context") -> Status:
+        from workshop_lib.aws.resources import find_group, group_member_ids
+
+        name = ctx.settings.name(_group_key(fed))
+        group_id = find_group(ctx, name)
+        if group_id is None:
+            return Status.missing(f"No group called {name!r} yet.")
+        users = _idc_users(ctx)
+        members = group_member_ids(ctx, group_id)
+        missing = [p.email for p in roster(ctx, fed) if users.get(p.email) not in members]
+        if missing:
+            return Status.missing(f"{len(missing)} people are not in {name!r} yet: {', '.join(missing[:5])}.")
+        return Status.done(f"{name!r} holds all {len(members)} {fed.audience}.", group_id=group_id)
+
+    return check
+
+
+def _group_run(fed: Federation):
+    def run(ctx: "Context") -> None:
+        from workshop_lib.aws.resources import ensure_group, ensure_membership, group_member_ids
+
+        name = ctx.settings.name(_group_key(fed))
+        description = "Amazon Connect agents" if fed.key == "agent" else "Amazon Connect administrators"
+        group_id = ensure_group(ctx, name, description)
+        users = _idc_users(ctx)
+        members = group_member_ids(ctx, group_id)
+        for p in roster(ctx, fed):
+            if p.email not in users:
+                from workshop_lib.errors import WorkshopError
+
+                raise WorkshopError(f"{p.email} is not an Identity Center user yet.", fix="Run the Identity Center users step first.")
+            ensure_membership(ctx, group_id, users[p.email], known=members, label=f"{name}/{p.email}")
+
+    return run
+
+
+# ---- assignment --------------------------------------------------------------------------------
+
+def _assignment_check(fed: Federation):
+    def check(ctx: "Context") -> Status:
+        from workshop_lib.aws.resources import application_assignments, find_group, require_application
+
+        s = ctx.settings
+        app = require_application(ctx, s.name(fed.app_key))
+        group_id = find_group(ctx, s.name(_group_key(fed)))
+        if group_id is None:
+            return Status.missing(f"Create {s.name(_group_key(fed))!r} first.")
+        if any(a["PrincipalId"] == group_id for a in application_assignments(ctx, app["ApplicationArn"])):
+            return Status.done(f"{s.name(_group_key(fed))!r} is assigned to {s.name(fed.app_key)!r}.")
+        return Status.missing(f"{s.name(_group_key(fed))!r} is not assigned to {s.name(fed.app_key)!r} yet (F16: no tile in the portal).")
+
+    return check
+
+
+def _assignment_run(fed: Federation):
+    def run(ctx: "Context") -> None:
+        from workshop_lib.aws.resources import ensure_group_assignment, find_group, require_application
+
+        s = ctx.settings
+        app = require_application(ctx, s.name(fed.app_key))
+        group_id = find_group(ctx, s.name(_group_key(fed)))
+        if group_id is None:
+            from workshop_lib.errors import WorkshopError
+
+            raise WorkshopError(f"There is no group {s.name(_group_key(fed))!r} yet.", fix="Run the group step first.")
+        ensure_group_assignment(ctx, app["ApplicationArn"], group_id, f"{s.name(fed.app_key)}/{s.name(_group_key(fed))}")
+
+    return run
+
+
+# ---- one-time passwords (console only) ---------------------------------------------------------
+
+def _password_check(fed: Federation):
+    def check(ctx: "Context") -> Status:
+        from workshop_lib.aws import console
+
+        people = roster(ctx, fed)
+        if not ctx.is_sandbox:
+            return Status.unknown("No API sets or reads passwords: give each person a one-time password in the console (Users → Reset password → Generate a one-time password).")
+        without = [p.email for p in people if not console.has_password(ctx, p.email)]
+        if without:
+            return Status.missing(f"{len(without)} people have no password yet: {', '.join(without[:5])}.")
+        return Status.done(f"All {len(people)} {fed.audience} can sign in.")
+
+    return check
+
+
+def _password_guide(fed: Federation):
+    def guide(ctx: "Context") -> Guide:
+        return Guide(
+            link=idc_console(ctx, "users"),
+            instructions=[
+                "For each user below: open it, choose Reset password, then 'Generate a one-time password and share the password with the user'.",
+                "Choose Show password and hand it over safely; at the first sign-in they choose their own.",
+                "API-created users get no invitation email, and the workshop's example domains cannot receive mail.",
+            ],
+            values=[CopyValue("User", p.email) for p in roster(ctx, fed)],
+        )
+
+    return guide
+
+
+def _password_simulate(fed: Federation):
+    def simulate(ctx: "Context") -> None:
+        from workshop_lib.aws import console
+
+        for p in roster(ctx, fed):
+            if not console.has_password(ctx, p.email):
+                console.set_password(ctx, p.email)
+
+    return simulate
+
+
+def people_steps(fed: Federation) -> list[Step]:
+    k = f"{fed.key}s"
+    return [
+        Step(f"{k}.connect_users", f"Create the Connect users for the {fed.audience}", "api",
+             "With SAML, Connect does not store passwords: it matches the signed-in RoleSessionName (the email) to a username, exactly and case-sensitively.",
+             _connect_check(fed), run=_connect_run(fed)),
+        Step(f"{k}.idc_users", "Create the Identity Center users", "api",
+             "Identity Center is where these people sign in; each user's email becomes the RoleSessionName.",
+             _idc_check(fed), run=_idc_run(fed)),
+        Step(f"{k}.group", "Put them in a group", "api",
+             "Assigning a group rather than individuals keeps the application's access in one place.",
+             _group_check(fed), run=_group_run(fed)),
+        Step(f"{k}.assignment", "Assign the group to the application", "api",
+             "Only assigned people see the application's tile in the access portal.",
+             _assignment_check(fed), run=_assignment_run(fed)),
+        Step(f"{k}.passwords", "Give each person a one-time password", "console",
+             "There is no API for passwords or invitations: this part stays in the console.",
+             _password_check(fed), guide=_password_guide(fed), simulate=_password_simulate(fed)),
+    ]

@@ -1,0 +1,31 @@
+"""Findings: one thing that is wrong (or worth a look), shared by the rules, the SAML toolkit and the doctor."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+
+class Severity(str, enum.Enum):
+    ERROR = "error"  # sign-in cannot work until this is fixed
+    WARNING = "warning"  # works today, breaks later or for some users
+    INFO = "info"  # verify by eye: no API can read it
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What is wrong in plain words, how to fix it, and the failure mode (F1–F21) it causes."""
+
+    code: str  # "F1" … "F21", or a short id such as "metadata.small-key"
+    severity: Severity
+    message: str
+    fix: str = ""
+    link: str = ""
+    expected: str = ""  # the exact value that should be there, when one is known
+    details: dict = field(default_factory=dict, compare=False, hash=False)
+
+    def line(self) -> str:
+        text = f"[{self.code}] {self.message}"
+        if self.fix:
+            text += f" Fix: {self.fix}"
+        return text

@@ -1,0 +1,20 @@
+"""SAML toolkit: read IdP metadata, decode and verify SAML responses, and judge them by AWS's rules.
+
+Pure functions over bytes and text; lxml, cryptography and signxml load only when a function needs them.
+"""
+
+from workshop_lib.saml.judge import judge_response
+from workshop_lib.saml.metadata import MetadataReport, load_metadata
+from workshop_lib.saml.response import SamlResponse, decode_response, parse_response
+from workshop_lib.saml.signature import VerifiedResponse, verify_response
+
+__all__ = [
+    "MetadataReport",
+    "SamlResponse",
+    "VerifiedResponse",
+    "decode_response",
+    "judge_response",
+    "load_metadata",
+    "parse_response",
+    "verify_response",
+]

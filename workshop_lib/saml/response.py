@@ -1,0 +1,417 @@
+"""Turn whatever the learner pasted (XML, base64, a form body, a HAR file) into a readable SAML response."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+import zlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from urllib.parse import parse_qsl, unquote_plus, urlsplit
+
+from workshop_lib.errors import SamlError
+from workshop_lib.findings import Finding, Severity
+from workshop_lib.saml import _xml
+from workshop_lib.saml._time import parse_saml_time
+from workshop_lib.saml.constants import (
+    ROLE_ATTRIBUTE_NAME,
+    ROLE_SESSION_NAME_ATTRIBUTE_NAME,
+    SESSION_DURATION_ATTRIBUTE_NAME,
+)
+
+MAX_INPUT_CHARS = _xml.MAX_XML_CHARS
+MAX_HAR_CHARS = 200_000_000  # HAR files carry every page of the sign-in; the XML inside is still capped
+_HOW_TO_COPY = (
+    "In the browser's developer tools (Network tab, 'Preserve log' on) sign in again, select the POST to "
+    "https://signin.aws.amazon.com/saml and copy the whole SAMLResponse value, or save the tab as a HAR file."
+)
+
+
+@dataclass
+class SamlResponse:
+    """The parts of a SAML response that decide whether AWS and Amazon Connect let the user in."""
+
+    raw: bytes  # the XML these fields were read from
+    is_assertion_only: bool = False  # a bare <Assertion> rather than a whole <Response>
+    response_id: str | None = None
+    assertion_id: str | None = None
+    issue_instant: datetime | None = None
+    issuer: str | None = None  # Response/Issuer
+    assertion_issuer: str | None = None  # Assertion/Issuer
+    destination: str | None = None
+    in_response_to: str | None = None
+    status: str | None = None  # StatusCode Value
+    status_message: str | None = None
+    name_id: str | None = None
+    name_id_format: str | None = None
+    subject_confirmations: int = 0
+    recipient: str | None = None  # SubjectConfirmationData/@Recipient
+    subject_not_before: datetime | None = None
+    subject_not_on_or_after: datetime | None = None  # SubjectConfirmationData/@NotOnOrAfter
+    audiences: list[str] = field(default_factory=list)
+    not_before: datetime | None = None  # Conditions/@NotBefore
+    not_on_or_after: datetime | None = None  # Conditions/@NotOnOrAfter
+    attributes: dict[str, list[str]] = field(default_factory=dict)
+    roles: list[tuple[str, str]] = field(default_factory=list)  # (role ARN, provider ARN), either order in the value
+    role_session_name: str | None = None
+    session_duration: int | None = None
+    assertion_count: int = 0
+    encrypted_assertions: int = 0
+    signed_parts: str = "none"  # "response and assertion", "response", "assertion" or "none"
+    verified: bool = False  # True only when built by verify_response from the signed XML
+    findings: list[Finding] = field(default_factory=list)  # problems noticed while reading
+
+    @property
+    def effective_issuer(self) -> str | None:
+        """The issuer AWS matches against the IAM SAML provider: the assertion's, else the response's."""
+        return self.assertion_issuer or self.issuer
+
+    @property
+    def role_values(self) -> list[str]:
+        return self.attributes.get(ROLE_ATTRIBUTE_NAME, [])
+
+
+# ---- decoding -----------------------------------------------------------------------------------
+
+def decode_response(data: bytes | str) -> bytes:
+    """The SAML XML from raw XML, base64, URL-encoded base64, a ``SAMLResponse=…&RelayState=…`` body or a HAR file."""
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        data = bytes(data)
+        if len(data) > MAX_HAR_CHARS:
+            raise SamlError(f"The input is {len(data):,} bytes, too large to be a SAML response or a HAR file.")
+        stripped = data.lstrip(b"\xef\xbb\xbf \t\r\n")
+        if stripped.startswith(b"<") or stripped[:2] in (b"\xff\xfe", b"\xfe\xff"):
+            return _checked_xml(stripped)
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise SamlError("The input is binary data, not a SAML response.", fix=_HOW_TO_COPY) from None
+    elif isinstance(data, str):
+        text = data
+    else:
+        raise SamlError(f"A SAML response must be bytes or text, not {type(data).__name__}.")
+
+    text = text.lstrip("\ufeff").strip()
+    if not text:
+        raise SamlError("The SAML response is empty.", fix=_HOW_TO_COPY)
+    if text.startswith("<"):
+        if len(text) > MAX_INPUT_CHARS:
+            _xml.check_size(text, what="SAML response")
+        return _checked_xml(_xml._DECLARATION.sub("", text, count=1).lstrip().encode("utf-8"))
+    if text.startswith("{"):
+        return _checked_xml(_from_har(text))
+    if len(text) > MAX_INPUT_CHARS:
+        _xml.check_size(text, what="SAML response")
+    return _checked_xml(_base64_to_xml(_extract_form_value(text)))
+
+
+def _checked_xml(xml: bytes) -> bytes:
+    if xml[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        tail = xml.decode("utf-16", errors="replace").rstrip()
+        complete = tail.endswith(">")
+    else:
+        complete = xml.rstrip().endswith(b">")
+    if not complete:
+        raise SamlError(
+            "The SAML response XML ends before its last '>', so it was cut off when it was copied.",
+            fix=_HOW_TO_COPY,
+        )
+    return xml
+
+
+def _extract_form_value(text: str) -> str:
+    """The SAMLResponse value from a form body or a devtools 'Payload' listing; otherwise the text itself."""
+    if "SAMLResponse" not in text:
+        return text
+    body = text.strip()
+    if re.match(r"^[\w.-]+=", body) and ("&" in body or body.startswith("SAMLResponse=")):
+        for name, value in parse_qsl(body, keep_blank_values=True):
+            if name.strip() == "SAMLResponse":
+                if not value.strip():
+                    raise SamlError("The form body has an empty SAMLResponse.", fix=_HOW_TO_COPY)
+                return value.replace(" ", "+")  # parse_qsl turned literal '+' into spaces
+    match = re.search(r"(?:^|[\s&?])SAMLResponse\s*[:=]\s*([^&\s]+)", body)
+    if match is None:
+        raise SamlError("The text mentions SAMLResponse but carries no value for it.", fix=_HOW_TO_COPY)
+    return match.group(1)
+
+
+def _base64_to_xml(value: str) -> bytes:
+    candidate = value.strip()
+    if "%" in candidate:
+        candidate = unquote_plus(candidate)
+    candidate = candidate.replace(" ", "+")  # form decoding turns '+' into spaces; base64 never has spaces
+    candidate = re.sub(r"[\r\n\t]+", "", candidate)
+    if not candidate:
+        raise SamlError("The SAMLResponse value is empty.", fix=_HOW_TO_COPY)
+    bad = re.search(r"[^A-Za-z0-9+/=_-]", candidate)
+    if bad:
+        raise SamlError(
+            f"This is not a SAML response: it is neither XML nor base64 (it contains {bad.group(0)!r}).",
+            fix=_HOW_TO_COPY,
+        )
+    candidate = candidate.replace("-", "+").replace("_", "/")
+    body = candidate.rstrip("=")
+    if "=" in body or len(candidate) - len(body) > 2:
+        raise SamlError("The SAMLResponse base64 is damaged: it has '=' padding in the middle.", fix=_HOW_TO_COPY)
+    if len(candidate) % 4:
+        raise SamlError(
+            f"The SAMLResponse base64 is truncated: {len(candidate):,} characters is not a whole number of "
+            "base64 blocks, so part of it was lost when copying.",
+            fix=_HOW_TO_COPY,
+        )
+    try:
+        decoded = base64.b64decode(candidate, validate=True)
+    except (binascii.Error, ValueError):
+        raise SamlError("The SAMLResponse is not valid base64.", fix=_HOW_TO_COPY) from None
+    stripped = decoded.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if stripped.startswith(b"<"):
+        return stripped
+    inflated = _inflate(decoded)
+    if inflated is not None:
+        return inflated
+    raise SamlError(
+        "The SAMLResponse value decodes from base64, but what it holds is not XML, so it is not a SAML response "
+        "(or it was truncated at the start).",
+        fix=_HOW_TO_COPY,
+    )
+
+
+def _inflate(data: bytes) -> bytes | None:
+    """Redirect-binding messages are raw-deflated before base64; accept them too."""
+    try:
+        inflater = zlib.decompressobj(-15)
+        out = inflater.decompress(data, MAX_INPUT_CHARS)
+    except zlib.error:
+        return None
+    if inflater.unconsumed_tail:
+        raise SamlError("The compressed SAML message expands beyond the size limit and was refused.")
+    out = out.lstrip()
+    return out if out.startswith(b"<") else None
+
+
+def _from_har(text: str) -> bytes:
+    if len(text) > MAX_HAR_CHARS:
+        raise SamlError(f"The HAR file is {len(text):,} characters, too large to read.")
+    try:
+        har = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SamlError(f"The input starts like JSON (a HAR file) but is not valid JSON ({exc.msg}, line {exc.lineno}).",
+                        fix="Save the Network tab again with 'Save all as HAR'.") from None
+    entries = har.get("log", {}).get("entries") if isinstance(har, dict) and isinstance(har.get("log"), dict) else None
+    if not isinstance(entries, list):
+        raise SamlError("This JSON is not a HAR file (it has no log.entries).",
+                        fix="In the browser's developer tools use 'Save all as HAR' on the Network tab.")
+    found: list[tuple[bool, str]] = []
+    for entry in entries:
+        request = entry.get("request") if isinstance(entry, dict) else None
+        if not isinstance(request, dict) or str(request.get("method", "")).upper() != "POST":
+            continue
+        value = _har_saml_value(request.get("postData") or {})
+        if value:
+            path = urlsplit(str(request.get("url", ""))).path
+            found.append((path.rstrip("/").endswith("/saml") or "/saml" in path, value))
+    if not found:
+        raise SamlError(
+            "The HAR file has no POST carrying a SAMLResponse, so the sign-in to AWS was not recorded.",
+            fix="Turn on 'Preserve log' in the Network tab, sign in from the access portal again, then save the HAR.",
+        )
+    preferred = [value for is_saml, value in found if is_saml] or [value for _, value in found]
+    return _base64_to_xml(preferred[-1])
+
+
+def _har_saml_value(post_data: dict) -> str | None:
+    params = post_data.get("params")
+    if isinstance(params, list):
+        for param in params:
+            if isinstance(param, dict) and param.get("name") == "SAMLResponse" and param.get("value"):
+                return str(param["value"])
+    body = post_data.get("text")
+    if isinstance(body, str) and "SAMLResponse" in body:
+        for name, value in parse_qsl(body.strip(), keep_blank_values=True):
+            if name == "SAMLResponse" and value:
+                return value.replace(" ", "+")
+    return None
+
+
+# ---- parsing ------------------------------------------------------------------------------------
+
+def parse_response(data: bytes | str) -> SamlResponse:
+    """Read a SAML response (any form ``decode_response`` accepts) without checking its signature."""
+    xml = decode_response(data)
+    text = _xml.to_text(xml, what="SAML response").text
+    parsed = _xml.parse(text, what="SAML response", allow_namespace_errors=True)
+    findings = []
+    if parsed.namespace_errors:
+        findings.append(Finding(
+            "saml.namespaces", Severity.WARNING,
+            "The response uses a namespace prefix it never declares (" + "; ".join(parsed.namespace_errors) +
+            "); strict SAML parsers reject such XML.",
+            fix="Check the identity provider's attribute configuration; the response should be namespace-well-formed.",
+            details={"errors": parsed.namespace_errors}))
+    return response_from_element(parsed.root, raw=xml, findings=findings)
+
+
+def response_from_element(root, *, raw: bytes, findings: list[Finding] | None = None, verified: bool = False,
+                          signed_parts: str | None = None) -> SamlResponse:
+    """Build a SamlResponse from a parsed <Response> or <Assertion> element."""
+    resp = SamlResponse(raw=raw, verified=verified, findings=list(findings or []))
+    name = _xml.local(root.tag)
+    if name == "Response":
+        assertions = _xml.children(root, "Assertion")
+        resp.encrypted_assertions = len(_xml.children(root, "EncryptedAssertion"))
+        _read_response_envelope(resp, root)
+    elif name == "Assertion":
+        assertions = [root]
+        resp.is_assertion_only = True
+        resp.findings.append(Finding(
+            "saml.assertion-only", Severity.INFO,
+            "This is a bare Assertion, not the whole Response that the browser posts to AWS, so Destination, "
+            "Status and the response Issuer cannot be checked.",
+            fix="For a full check, copy the SAMLResponse value posted to https://signin.aws.amazon.com/saml."))
+    elif name in ("EntityDescriptor", "EntitiesDescriptor"):
+        raise SamlError("This is SAML metadata, not a SAML response.",
+                        fix="Use load_metadata for metadata; for a response, " + _HOW_TO_COPY[0].lower() + _HOW_TO_COPY[1:])
+    else:
+        raise SamlError(f"This XML is not a SAML response: its root element is <{name}>.", fix=_HOW_TO_COPY)
+
+    resp.assertion_count = len(assertions)
+    if resp.encrypted_assertions:
+        resp.findings.append(Finding(
+            "saml.encrypted", Severity.INFO,
+            "The assertion is encrypted, so its attributes cannot be read here.",
+            fix="IAM Identity Center does not encrypt assertions for the Amazon Connect application; "
+                "check that you copied the right response."))
+    if len(assertions) > 1:
+        resp.findings.append(Finding(
+            "saml.several-assertions", Severity.ERROR,
+            f"The response holds {len(assertions)} assertions; AWS accepts exactly one, and extra assertions "
+            "are a sign of tampering (signature wrapping).",
+            fix="Capture a fresh response from the access portal."))
+    if assertions:
+        _read_assertion(resp, assertions[0])
+    elif not resp.encrypted_assertions:
+        resp.findings.append(Finding(
+            "saml.no-assertion", Severity.ERROR,
+            "The response has no assertion, so it does not sign anybody in.",
+            fix="Check the Status in the response; the identity provider may have refused the sign-in."))
+
+    resp.signed_parts = signed_parts or _signed_parts(root, assertions[0] if assertions else None)
+    return resp
+
+
+def _read_response_envelope(resp: SamlResponse, root) -> None:
+    resp.response_id = _xml.attribute(root, "ID")
+    resp.issue_instant = _time(resp, root, "IssueInstant", "Response IssueInstant")
+    resp.destination = _clean(_xml.attribute(root, "Destination"))
+    resp.in_response_to = _clean(_xml.attribute(root, "InResponseTo"))
+    resp.issuer = _xml.text_of(_xml.child(root, "Issuer")) or None
+    status = _xml.child(root, "Status")
+    if status is not None:
+        code = _xml.child(status, "StatusCode")
+        resp.status = _clean(_xml.attribute(code, "Value"))
+        nested = _xml.child(code, "StatusCode") if code is not None else None
+        if nested is not None and _xml.attribute(nested, "Value"):
+            resp.status = f"{resp.status} / {_xml.attribute(nested, 'Value').strip()}"
+        resp.status_message = _xml.text_of(_xml.child(status, "StatusMessage")) or None
+
+
+def _read_assertion(resp: SamlResponse, assertion) -> None:
+    resp.assertion_id = _xml.attribute(assertion, "ID")
+    resp.assertion_issuer = _xml.text_of(_xml.child(assertion, "Issuer")) or None
+    if resp.issue_instant is None:
+        resp.issue_instant = _time(resp, assertion, "IssueInstant", "Assertion IssueInstant")
+
+    subject = _xml.child(assertion, "Subject")
+    if subject is not None:
+        name_id = _xml.child(subject, "NameID")
+        if name_id is not None:
+            resp.name_id = _xml.text_of(name_id)
+            resp.name_id_format = _clean(_xml.attribute(name_id, "Format"))
+        confirmations = _xml.children(subject, "SubjectConfirmation")
+        resp.subject_confirmations = len(confirmations)
+        bearer = [c for c in confirmations if (_xml.attribute(c, "Method") or "").endswith(":bearer")] or confirmations
+        if bearer:
+            data = _xml.child(bearer[0], "SubjectConfirmationData")
+            if data is not None:
+                resp.recipient = _clean(_xml.attribute(data, "Recipient"))
+                resp.subject_not_before = _time(resp, data, "NotBefore", "SubjectConfirmationData NotBefore")
+                resp.subject_not_on_or_after = _time(resp, data, "NotOnOrAfter", "SubjectConfirmationData NotOnOrAfter")
+                if resp.in_response_to is None:
+                    resp.in_response_to = _clean(_xml.attribute(data, "InResponseTo"))
+
+    conditions = _xml.child(assertion, "Conditions")
+    if conditions is not None:
+        resp.not_before = _time(resp, conditions, "NotBefore", "Conditions NotBefore")
+        resp.not_on_or_after = _time(resp, conditions, "NotOnOrAfter", "Conditions NotOnOrAfter")
+        for restriction in _xml.children(conditions, "AudienceRestriction"):
+            resp.audiences.extend(t for t in (_xml.text_of(a) for a in _xml.children(restriction, "Audience")) if t)
+
+    for statement in _xml.children(assertion, "AttributeStatement"):
+        for attribute in _xml.children(statement, "Attribute"):
+            name = _xml.attribute(attribute, "Name")
+            if name is None:
+                continue
+            values = [_xml.text_of(v) or "" for v in _xml.children(attribute, "AttributeValue")]
+            resp.attributes.setdefault(name, []).extend(values)
+
+    resp.roles = [pair for pair in (parse_role_value(v) for v in resp.attributes.get(ROLE_ATTRIBUTE_NAME, [])) if pair]
+    session_names = resp.attributes.get(ROLE_SESSION_NAME_ATTRIBUTE_NAME)
+    resp.role_session_name = session_names[0] if session_names else None
+    durations = resp.attributes.get(SESSION_DURATION_ATTRIBUTE_NAME)
+    if durations:
+        try:
+            resp.session_duration = int(durations[0].strip())
+        except ValueError:
+            resp.findings.append(Finding(
+                "saml.session-duration", Severity.ERROR,
+                f"SessionDuration is {durations[0]!r}, not a whole number of seconds.",
+                fix="Set the SessionDuration mapping to a number of seconds between 900 and 43200, or remove it.",
+                expected="43200"))
+
+
+def parse_role_value(value: str) -> tuple[str, str] | None:
+    """(role ARN, provider ARN) from one Role attribute value, in either order; None when it is not such a pair."""
+    parts = [p.strip() for p in value.split(",")]
+    if len(parts) != 2:
+        return None
+    roles = [p for p in parts if re.match(r"^arn:[\w-]+:iam::\d{12}:role/", p)]
+    providers = [p for p in parts if re.match(r"^arn:[\w-]+:iam::\d{12}:saml-provider/", p)]
+    if len(roles) == 1 and len(providers) == 1:
+        return roles[0], providers[0]
+    return None
+
+
+def _signed_parts(root, assertion) -> str:
+    response_signed = _xml.local(root.tag) == "Response" and _xml.child(root, "Signature") is not None
+    assertion_signed = assertion is not None and _xml.child(assertion, "Signature") is not None
+    if response_signed and assertion_signed:
+        return "response and assertion"
+    if response_signed:
+        return "response"
+    if assertion_signed:
+        return "assertion"
+    return "none"
+
+
+def _time(resp: SamlResponse, element, name: str, label: str) -> datetime | None:
+    value = _xml.attribute(element, name)
+    if value is None:
+        return None
+    parsed = parse_saml_time(value)
+    if parsed is None:
+        resp.findings.append(Finding(
+            "saml.bad-time", Severity.ERROR,
+            f"{label} is {value!r}, which is not a valid date and time, so AWS rejects the response.",
+            fix="Check the identity provider's clock and configuration; SAML times look like 2026-11-27T10:00:00Z.",
+            details={"field": label, "value": value}))
+    return parsed
+
+
+def _clean(value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = value.strip()
+    return value or None

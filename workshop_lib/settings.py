@@ -1,0 +1,293 @@
+"""The one settings file: target, regions, instance, names and the ledger of what the workshop created.
+
+It lives in ``$WORKSHOP_HOME/settings.json`` (default ``~/.connect-sso-workshop/``), is written
+atomically under a lock (a notebook kernel and the CLI may both write it), and never holds secrets.
+A corrupt or foreign file is moved aside as a backup and reported, never silently overwritten.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import datetime as _dt
+import json
+import os
+import re
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+from workshop_lib.errors import SettingsError
+
+SCHEMA = "connect-sso-workshop/settings"
+SCHEMA_VERSION = 1
+FILE_NAME = "settings.json"
+TARGETS = ("sandbox", "aws")
+
+# Keys that must never be stored: the file is shared, copied and shown on screen.
+_SECRET_KEY = re.compile(r"secret|password|passwd|session_token|access_key|private_key|credential", re.I)
+
+
+def workshop_home() -> Path:
+    """The folder that holds the settings file and the sandbox's state."""
+    home = os.environ.get("WORKSHOP_HOME")
+    return Path(home).expanduser() if home else Path.home() / ".connect-sso-workshop"
+
+
+def settings_path() -> Path:
+    return workshop_home() / FILE_NAME
+
+
+def default_names() -> dict[str, str]:
+    """Resource names as the workshop's final revision uses them."""
+    from workshop_lib.rules import names as n
+
+    return {
+        "agent_app": n.AGENT_APP_NAME,
+        "admin_app": n.ADMIN_APP_NAME,
+        "agent_provider": n.AGENT_PROVIDER_NAME,
+        "admin_provider": n.ADMIN_PROVIDER_NAME,
+        "policy": n.POLICY_NAME,
+        "agent_role": n.AGENT_ROLE_NAME,
+        "admin_role": n.ADMIN_ROLE_NAME,
+        "agents_group": n.AGENT_GROUP_NAME,
+        "admins_group": n.ADMIN_GROUP_NAME,
+        "instance_alias": "",  # chosen once, on first creation: the prefix plus four random digits
+    }
+
+
+@dataclass
+class LedgerEntry:
+    """One resource the workshop created (or adopted because its tag or name proves it is ours)."""
+
+    kind: str  # e.g. "connect.instance", "iam.role", "identitystore.user"
+    name: str  # the name the learner sees (alias, role name, user name)
+    id: str = ""
+    arn: str = ""
+    region: str = ""
+    created_at: str = ""
+    adopted: bool = False  # found already existing and claimed as ours (tag or exact name)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.kind, self.name)
+
+
+@dataclass
+class Settings:
+    """Everything the notebooks and the CLI share. Edit through :func:`update` to keep writes atomic."""
+
+    target: str = "sandbox"
+    profile: str = ""
+    region: str = "us-east-1"
+    idc_region: str = ""  # Identity Center's home Region; empty means the same as ``region``
+    instance_id: str = ""
+    instance_arn: str = ""
+    account_id: str = ""
+    name_prefix: str = ""
+    names: dict[str, str] = field(default_factory=dict)
+    ledger: list[LedgerEntry] = field(default_factory=list)
+    # The federation roles' RoleIds as first seen: a change means the role was re-created (F10).
+    role_ids: dict[str, str] = field(default_factory=dict)
+    # Values the learner confirmed by eye for console-only steps, keyed by step.
+    confirmed: dict[str, str] = field(default_factory=dict)
+    # People imported beyond the workshop's defaults: {"email", "first", "last", "role"}.
+    people: list[dict[str, str]] = field(default_factory=list)
+
+    # ---- derived values -------------------------------------------------------------------
+    @property
+    def identity_center_region(self) -> str:
+        return self.idc_region or self.region
+
+    def name(self, key: str) -> str:
+        """The resource name for ``key`` (e.g. ``agent_role``), with the learner's prefix applied."""
+        names = default_names()
+        names.update(self.names)
+        try:
+            base = names[key]
+        except KeyError:
+            raise SettingsError(f"There is no resource name called {key!r}.", fix=f"Use one of: {', '.join(sorted(names))}.") from None
+        # A prefix keeps attendees who share one account apart; the alias gets its own random suffix.
+        if self.name_prefix and key not in self.names and key != "instance_alias":
+            return f"{self.name_prefix}{base}"
+        return base
+
+    # ---- ledger ---------------------------------------------------------------------------
+    def find(self, kind: str, name: str) -> LedgerEntry | None:
+        for entry in self.ledger:
+            if entry.kind == kind and entry.name == name:
+                return entry
+        return None
+
+    def of_kind(self, kind: str) -> list[LedgerEntry]:
+        return [e for e in self.ledger if e.kind == kind]
+
+    def record(self, kind: str, name: str, *, id: str = "", arn: str = "", region: str = "", adopted: bool = False, **extra: Any) -> LedgerEntry:
+        """Add or refresh a ledger entry; recording the same resource twice keeps one entry."""
+        entry = self.find(kind, name)
+        if entry is None:
+            entry = LedgerEntry(kind=kind, name=name, created_at=_now())
+            self.ledger.append(entry)
+        entry.id = id or entry.id
+        entry.arn = arn or entry.arn
+        entry.region = region or entry.region
+        entry.adopted = entry.adopted or adopted
+        entry.extra.update(extra)
+        return entry
+
+    def forget(self, kind: str, name: str) -> None:
+        self.ledger = [e for e in self.ledger if not (e.kind == kind and e.name == name)]
+
+    # ---- serialisation --------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data = {"schema": SCHEMA, "version": SCHEMA_VERSION, **data}
+        _refuse_secrets(data)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Settings":
+        known = {f for f in cls.__dataclass_fields__}
+        values = {k: copy.deepcopy(v) for k, v in data.items() if k in known}
+        values["ledger"] = [LedgerEntry(**_only(e, LedgerEntry)) for e in values.get("ledger", [])]
+        settings = cls(**values)
+        if settings.target not in TARGETS:
+            raise SettingsError(f"The settings say target {settings.target!r}, which is neither 'sandbox' nor 'aws'.", fix="Choose the target again in 00_start_here.")
+        return settings
+
+
+def _only(data: dict[str, Any], cls: type) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+
+
+def _now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
+
+
+def _refuse_secrets(data: Any, path: str = "") -> None:
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if _SECRET_KEY.search(str(key)):
+                raise SettingsError(f"Refusing to store {path + str(key)!r} in the settings file: it looks like a credential.", fix="Credentials belong in your AWS profile, never in the workshop's settings.")
+            _refuse_secrets(value, f"{path}{key}.")
+    elif isinstance(data, list):
+        for item in data:
+            _refuse_secrets(item, path)
+
+
+# ---- file access --------------------------------------------------------------------------
+
+def load(path: Path | None = None) -> Settings:
+    """Read the settings; a missing file gives the defaults, a broken one is backed up and reported."""
+    path = path or settings_path()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return Settings()
+    except OSError as exc:
+        raise SettingsError(f"Cannot read the settings file {path}: {exc.strerror}.", fix="Check the folder's permissions or set WORKSHOP_HOME to a folder you can write.") from None
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        backup = _backup(path)
+        raise SettingsError(f"The settings file {path} is not valid JSON ({exc.msg} at line {exc.lineno}); it was kept as {backup.name}.", fix="Run the notebook again: it starts from fresh settings. Copy anything you need from the backup.") from None
+    if not isinstance(data, dict) or data.get("schema") != SCHEMA:
+        backup = _backup(path)
+        raise SettingsError(f"The file {path} is not a connect-sso-workshop settings file; it was kept as {backup.name}.", fix="Run the notebook again: it starts from fresh settings. If the file was yours, set WORKSHOP_HOME to another folder.")
+    version = data.get("version")
+    if not isinstance(version, int) or version > SCHEMA_VERSION:
+        raise SettingsError(f"The settings file {path} was written by a newer connect-sso-workshop (schema {version}).", fix="Upgrade the package (pip install -U connect-sso-workshop) and run again.")
+    try:
+        return Settings.from_dict(data)
+    except TypeError as exc:
+        backup = _backup(path)
+        raise SettingsError(f"The settings file {path} has entries this version cannot read ({exc}); it was kept as {backup.name}.", fix="Run the notebook again: it starts from fresh settings.") from None
+
+
+def save(settings: Settings, path: Path | None = None) -> Path:
+    """Write the settings atomically: readers see the old file or the new one, never half of one."""
+    path = path or settings_path()
+    text = json.dumps(settings.to_dict(), indent=2, sort_keys=False) + "\n"
+    _atomic_write(path, text)
+    return path
+
+
+@contextlib.contextmanager
+def update(path: Path | None = None) -> Iterator[Settings]:
+    """Load, let the caller change, save — under a lock, so the kernel and the CLI never lose each other's writes."""
+    path = path or settings_path()
+    with _locked(path):
+        settings = load(path)
+        yield settings
+        save(settings, path)
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock_path = path.with_name(path.name + ".lock")
+    with open(lock_path, "a+") as lock:
+        try:
+            import fcntl
+        except ImportError:  # Windows: no advisory locks; atomic replace still protects the file
+            yield
+            return
+        fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
+
+
+def _backup(path: Path) -> Path:
+    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    backup = path.with_name(f"{path.name}.broken-{stamp}")
+    n = 1
+    while backup.exists():
+        backup = path.with_name(f"{path.name}.broken-{stamp}-{n}")
+        n += 1
+    os.replace(path, backup)
+    return backup
+
+
+ENVIRONMENT_OVERRIDES = {
+    "WORKSHOP_TARGET": "target",
+    "WORKSHOP_PROFILE": "profile",
+    "WORKSHOP_REGION": "region",
+    "WORKSHOP_IDC_REGION": "idc_region",
+    "WORKSHOP_NAME_PREFIX": "name_prefix",
+}
+
+
+def apply_environment(path: Path | None = None) -> list[str]:
+    """Copy WORKSHOP_* variables into the settings (headless runs, facilitators); returns what changed."""
+    changed = []
+    wanted = {field_name: os.environ[var] for var, field_name in ENVIRONMENT_OVERRIDES.items() if os.environ.get(var)}
+    if not wanted:
+        return changed
+    with update(path) as s:
+        for field_name, value in wanted.items():
+            if getattr(s, field_name) != value:
+                setattr(s, field_name, value)
+                changed.append(field_name)
+        if s.target not in TARGETS:
+            raise SettingsError(f"WORKSHOP_TARGET is {s.target!r}, which is neither 'sandbox' nor 'aws'.", fix="Set it to sandbox or aws.")
+    return changed

@@ -1,0 +1,92 @@
+"""What the notebooks call: one function per cell, each returning a widget that displays itself.
+
+Every function works top to bottom without clicks: a step cell performs the step (API steps, and
+console steps through the simulated console in the sandbox) and shows its card; buttons re-run.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from workshop_lib.chapters.context import Context
+
+
+def _context() -> Context:
+    return Context()
+
+
+def start():
+    """00: apply WORKSHOP_* overrides, start the sandbox when it is the target, and show the settings form."""
+    from workshop_lib import settings
+    from workshop_lib.ui.settings_form import SettingsForm
+
+    settings.apply_environment()
+    ctx = _context()
+    if ctx.is_sandbox:
+        from workshop_lib.sandbox import control
+
+        control.ensure_running()
+    return SettingsForm(ctx)
+
+
+def environment():
+    """Versions, the kernel's Python, and a warning with the fix when the kernel is not the package's environment."""
+    import ipywidgets as W
+
+    from workshop_lib.environment import environment_report
+
+    report = environment_report()
+    kind = "ok" if report.ok else "warning"
+    from workshop_lib.ui.widgets import message_html
+
+    rows = "".join(f"<tr><td>{k}</td><td><code>{v}</code></td></tr>" for k, v in report.versions.items())
+    text = message_html(report.summary, kind)
+    return W.HTML(f"{text}<table>{rows}</table>")
+
+
+def step(key: str, run: bool = True):
+    """Show a step's card; with ``run`` (the default) perform it first — safe to repeat."""
+    from workshop_lib.chapters import find_step
+    from workshop_lib.ui.step_card import StepCard
+
+    card = StepCard(find_step(key), _context())
+    if run:
+        card.perform()
+    else:
+        card.refresh()
+    return card
+
+
+def check(key: str):
+    """Show a step's card with its current status, changing nothing."""
+    return step(key, run=False)
+
+
+def status_board():
+    from workshop_lib.ui.board import StatusBoard
+
+    return StatusBoard(_context())
+
+
+def metadata_upload(app_key: str = "agent"):
+    from workshop_lib.ui.inspectors import MetadataUpload
+
+    return MetadataUpload(_context(), app_key)
+
+
+def saml_inspector():
+    from workshop_lib.ui.inspectors import SamlInspector
+
+    return SamlInspector()
+
+
+def doctor():
+    from workshop_lib.ui.inspectors import DoctorView
+
+    return DoctorView(_context())
+
+
+def cleanup():
+    from workshop_lib.ui.cleanup_panel import CleanupPanel
+
+    return CleanupPanel(_context())

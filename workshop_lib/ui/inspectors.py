@@ -1,0 +1,142 @@
+"""Widgets around the SAML toolkit and the doctor: metadata upload, SAML response inspector, doctor view."""
+
+from __future__ import annotations
+
+import html
+
+from workshop_lib.errors import WorkshopError
+from workshop_lib.findings import Finding, Severity
+from workshop_lib.ui.widgets import Displayable, message_html
+
+
+def findings_table(findings: list[Finding]) -> str:
+    if not findings:
+        return message_html("No problems found.", "ok")
+    icon = {Severity.ERROR: "❌", Severity.WARNING: "⚠️", Severity.INFO: "👁"}
+    rows = "".join(
+        f"<tr><td>{icon[f.severity]} {html.escape(f.code)}</td><td>{html.escape(f.message)}</td><td>{html.escape(f.fix)}"
+        + (f"<br><code>{html.escape(f.expected)}</code>" if f.expected else "")
+        + "</td></tr>"
+        for f in findings
+    )
+    return f'<table class="workshop-findings"><tr><th>code</th><th>what is wrong</th><th>how to fix it</th></tr>{rows}</table>'
+
+
+def _upload_bytes(upload) -> bytes | None:
+    value = upload.value
+    if not value:
+        return None
+    item = value[0] if isinstance(value, (list, tuple)) else next(iter(value.values()))
+    content = item["content"] if isinstance(item, dict) else item.content
+    return bytes(content)
+
+
+class MetadataUpload(Displayable):
+    """Upload the application's metadata: checked as IAM will check it, then kept for the provider step."""
+
+    def __init__(self, ctx, app_key: str = "agent") -> None:
+        import ipywidgets as W
+
+        self.ctx, self.app_key = ctx, app_key
+        self.upload = W.FileUpload(accept=".xml", multiple=False, description="Upload metadata .xml")
+        self.upload.observe(lambda _c: self.accept(_upload_bytes(self.upload)), names="value")
+        self.result = W.HTML()
+        self.widget = W.VBox([self.upload, self.result])
+        self.widget.add_class("workshop-metadata-upload")
+
+    def accept(self, data: bytes | None) -> bool:
+        from workshop_lib.metadata_files import store_metadata
+
+        if not data:
+            return False
+        try:
+            report = store_metadata(self.app_key, data)
+        except WorkshopError as exc:
+            self.result.value = message_html(str(exc), "error")
+            return False
+        certs = "".join(
+            f"<li>{html.escape(c.subject)} — expires {c.not_after:%Y-%m-%d}, {html.escape(c.key_type)} {c.key_bits} bits</li>" for c in report.certificates
+        )
+        self.result.value = message_html(f"Kept. Issuer {report.entity_id}.", "ok") + f"<ul>{certs}</ul>" + findings_table([f for f in report.findings if f.severity is not Severity.INFO])
+        return True
+
+
+class SamlInspector(Displayable):
+    """Paste a SAMLResponse (XML, base64, URL-encoded, or a HAR file) and see why AWS would accept or reject it."""
+
+    def __init__(self) -> None:
+        import ipywidgets as W
+
+        self.text = W.Textarea(placeholder="Paste the SAMLResponse from your browser's developer tools (Network → saml → Payload)", layout=W.Layout(width="95%", height="120px"))
+        self.metadata = W.FileUpload(accept=".xml", description="Metadata (optional)")
+        self.button = W.Button(description="Inspect", icon="search", button_style="primary")
+        self.button.on_click(lambda _b: self.inspect())
+        self.result = W.HTML()
+        self.widget = W.VBox([self.text, W.HBox([self.metadata, self.button]), self.result])
+        self.widget.add_class("workshop-saml-inspector")
+        self.findings: list[Finding] = []
+
+    def inspect(self, text: str | None = None, metadata: bytes | None = None) -> list[Finding]:
+        from workshop_lib.saml import judge_response, load_metadata, parse_response, verify_response
+
+        text = self.text.value if text is None else text
+        metadata = metadata if metadata is not None else _upload_bytes(self.metadata)
+        try:
+            report = load_metadata(metadata) if metadata else None
+            if report is not None:
+                verified = verify_response(text, metadata=report)
+                resp, extra = verified.response, verified.findings
+            else:
+                resp, extra = parse_response(text), []
+            self.findings = extra + judge_response(resp, metadata=report)
+        except WorkshopError as exc:
+            self.result.value = message_html(str(exc), "error")
+            self.findings = []
+            return self.findings
+        fields = {
+            "Issuer": resp.effective_issuer,
+            "Destination": resp.destination,
+            "Recipient": resp.recipient,
+            "Audience": ", ".join(resp.audiences),
+            "NotOnOrAfter": resp.not_on_or_after,
+            "NameID": resp.name_id,
+            "RoleSessionName": resp.role_session_name,
+            "Roles": "; ".join(f"{r} with {p}" for r, p in resp.roles),
+            "SessionDuration": resp.session_duration,
+            "Signed": resp.signed_parts + (" (verified)" if resp.verified else " (not verified: upload the metadata to check it)"),
+        }
+        rows = "".join(f"<tr><td>{k}</td><td><code>{html.escape(str(v))}</code></td></tr>" for k, v in fields.items())
+        self.result.value = f"<table>{rows}</table>" + findings_table(self.findings)
+        return self.findings
+
+
+class DoctorView(Displayable):
+    """Run the doctor over the whole chain and show its findings, worst first."""
+
+    def __init__(self, ctx, run: bool = True) -> None:
+        import ipywidgets as W
+
+        self.ctx = ctx
+        self.button = W.Button(description="Run the doctor", icon="stethoscope", button_style="primary")
+        self.button.on_click(lambda _b: self.run())
+        self.result = W.HTML()
+        self.widget = W.VBox([self.button, self.result])
+        self.widget.add_class("workshop-doctor")
+        self.report = None
+        if run:
+            self.run()
+
+    def run(self):
+        from workshop_lib.doctor import run_doctor
+
+        try:
+            self.report = run_doctor(self.ctx.settings)
+        except WorkshopError as exc:
+            self.result.value = message_html(str(exc), "error")
+            return None
+        order = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
+        findings = sorted(self.report.findings, key=lambda f: order[f.severity])
+        errors = sum(f.severity is Severity.ERROR for f in findings)
+        head = message_html("The chain is intact." if not errors else f"{errors} link(s) of the chain are broken.", "ok" if not errors else "error")
+        self.result.value = head + findings_table(findings)
+        return self.report

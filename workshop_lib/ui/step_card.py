@@ -1,0 +1,134 @@
+"""A step card: title, status badge, why, Run and Check buttons, progress, the console guide and findings."""
+
+from __future__ import annotations
+
+import html
+import threading
+from typing import TYPE_CHECKING
+
+from workshop_lib.ui.widgets import Displayable
+from workshop_lib.chapters.model import State, Status, Step
+
+if TYPE_CHECKING:
+    import ipywidgets as W
+
+    from workshop_lib.chapters.context import Context
+
+COLOURS = {State.DONE: "#1e8e3e", State.MISSING: "#5f6368", State.WRONG: "#d93025", State.UNKNOWN: "#1a73e8", State.ERROR: "#e37400"}
+
+
+def badge_html(status: Status) -> str:
+    colour = COLOURS[status.state]
+    return (
+        f'<span class="workshop-badge workshop-{status.state.value}" style="background:{colour};color:white;'
+        f'padding:2px 8px;border-radius:10px;font-size:90%">{html.escape(status.state.badge)}</span>'
+    )
+
+
+def findings_html(status: Status) -> str:
+    if not status.findings:
+        return ""
+    rows = []
+    for f in status.findings:
+        expected = f"<br><code>{html.escape(f.expected)}</code>" if f.expected else ""
+        fix = f"<br><b>Fix:</b> {html.escape(f.fix)}" if f.fix else ""
+        rows.append(f"<li><b>{html.escape(f.code)}</b> {html.escape(f.message)}{fix}{expected}</li>")
+    return "<ul>" + "".join(rows) + "</ul>"
+
+
+class StepCard(Displayable):
+    """One step as a widget. ``perform()`` and ``refresh()`` work without a browser, for tests and headless runs."""
+
+    def __init__(self, step: Step, ctx: "Context") -> None:
+        import ipywidgets as W
+
+        self.step = step
+        self.ctx = ctx.with_progress(self._on_progress)
+        self.status: Status | None = None
+        self.title = W.HTML(f"<b>{html.escape(step.title)}</b>")
+        self.badge = W.HTML()
+        self.why = W.HTML(f"<i>{html.escape(step.why)}</i>")
+        self.summary = W.HTML()
+        self.progress = W.FloatProgress(value=0.0, min=0.0, max=1.0, layout=W.Layout(width="60%", visibility="hidden"))
+        self.progress_text = W.Label()
+        self.check_button = W.Button(description="Check", icon="search", tooltip="Read-only: look at what is there now")
+        self.check_button.on_click(lambda _b: self._in_background(self.refresh))
+        buttons = [self.check_button]
+        self.run_button = None
+        if step.run is not None:
+            self.run_button = W.Button(description="Run", icon="play", button_style="primary", tooltip="Create what is missing; safe to repeat")
+            self.run_button.on_click(lambda _b: self._in_background(self.perform))
+            buttons.insert(0, self.run_button)
+        elif step.simulate is not None and ctx.is_sandbox:
+            self.run_button = W.Button(description="Do it in the simulated console", icon="magic", button_style="info", layout=W.Layout(width="auto"))
+            self.run_button.on_click(lambda _b: self._in_background(self.perform))
+            buttons.insert(0, self.run_button)
+        self.guide_box = W.VBox()
+        self.widget = W.VBox(
+            [W.HBox([self.title, self.badge]), self.why, self.guide_box, W.HBox(buttons), W.HBox([self.progress, self.progress_text]), self.summary],
+            layout=W.Layout(border="1px solid #dadce0", padding="8px", margin="6px 0"),
+        )
+        self.widget.add_class("workshop-step")
+        self._render_guide()
+
+    # ---- actions ----------------------------------------------------------------------------
+    def refresh(self) -> Status:
+        self._show(self.step.safe_check(self.ctx))
+        return self.status  # type: ignore[return-value]
+
+    def perform(self) -> Status:
+        """Run the step (or its simulated console action) and show the resulting status; never raises."""
+        self._set_busy(True)
+        try:
+            status = self.step.perform(self.ctx)
+        except Exception as exc:  # noqa: BLE001 - the card shows the sentence, never a traceback
+            status = Status.error(exc)
+        finally:
+            self._set_busy(False)
+        self._show(status)
+        self._render_guide()
+        return status
+
+    # ---- display ----------------------------------------------------------------------------
+    def _show(self, status: Status) -> None:
+        self.status = status
+        self.badge.value = badge_html(status)
+        self.summary.value = f"<div>{html.escape(status.summary)}</div>{findings_html(status)}"
+
+    def _render_guide(self) -> None:
+        if self.step.guide is None:
+            return
+        from workshop_lib.ui.widgets import console_guide
+
+        try:
+            guide = self.step.guide(self.ctx)
+        except Exception as exc:  # noqa: BLE001
+            import ipywidgets as W
+
+            self.guide_box.children = [W.HTML(f"<i>The console values appear once earlier steps are done ({html.escape(str(exc))})</i>")]
+            return
+        self.guide_box.children = [console_guide(guide, sandbox=self.ctx.is_sandbox)]
+
+    def _on_progress(self, fraction: float, message: str) -> None:
+        self.progress.layout.visibility = "visible"
+        self.progress.value = max(0.0, min(1.0, fraction))
+        self.progress_text.value = message
+
+    def _set_busy(self, busy: bool) -> None:
+        for b in (self.run_button, self.check_button):
+            if b is not None:
+                b.disabled = busy
+        if not busy:
+            self.progress.layout.visibility = "hidden"
+            self.progress_text.value = ""
+
+    def _in_background(self, action) -> None:
+        # Button clicks run in a thread so the kernel stays responsive during long waits.
+        self._thread = threading.Thread(target=action, daemon=True)
+        self._thread.start()
+
+    def join(self, timeout: float | None = 120) -> None:
+        """Wait for the last button action (tests click, then join)."""
+        thread = getattr(self, "_thread", None)
+        if thread is not None:
+            thread.join(timeout)
