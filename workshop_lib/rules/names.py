@@ -23,7 +23,7 @@ AGENT_SECURITY_PROFILE = "Agent"
 ADMIN_SECURITY_PROFILE = "Admin"
 ALIAS_PREFIX = "aws-connect-workshop-123"
 ALIAS_MAX_LENGTH = 45
-# Same language as the model's ^(?!d-)([\da-zA-Z]+)([-]*[\da-zA-Z])*$, without its exponential backtracking.
+# The same language as the model pattern ^(?!d-)([\da-zA-Z]+)([-]*[\da-zA-Z])*$, written without nested repeats.
 ALIAS_RE = re.compile(r"^(?!d-)[\da-zA-Z](?:[-\da-zA-Z]*[\da-zA-Z])?\Z")
 GROUP_NAME_MAX_LENGTH = 1024
 RESERVED_GROUP_NAMES = frozenset({"Administrator", "AWSAdministrators"})

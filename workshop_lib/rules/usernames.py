@@ -19,6 +19,7 @@ EMAIL_FORM_RE = re.compile(r"^[A-Za-z0-9_.-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[
 MAX_LENGTH = 64
 _STS_ONLY = "+=,"  # legal in a RoleSessionName, illegal in a Connect username
 _APOSTROPHES = "'\u2019\u2018`"
+_EMAIL_ONLY = "Amazon Connect accepts '@' only in a full email form such as name@example.com."
 
 Match = Literal["exact", "case-only", "different"]
 
@@ -29,12 +30,13 @@ def _quoted(chars: list[str]) -> str:
 
 def _email_form_problems(value: str) -> list[str]:
     if value.count("@") > 1:
-        return [f"The username contains {value.count('@')} '@' signs; an email form has exactly one, as in name@example.com."]
+        return [f"The username contains {value.count('@')} '@' signs; an email form has exactly one, "
+                "as in name@example.com."]
     local, _, domain = value.partition("@")
     if not local:
-        return ["The username has nothing before the '@'; Amazon Connect accepts '@' only in a full email form such as name@example.com."]
+        return [f"The username has nothing before the '@'; {_EMAIL_ONLY}"]
     if not domain:
-        return ["The username has nothing after the '@'; Amazon Connect accepts '@' only in a full email form such as name@example.com."]
+        return [f"The username has nothing after the '@'; {_EMAIL_ONLY}"]
     if "." not in domain:
         return [
             f"The domain '{domain}' has no top-level domain such as .com; Amazon Connect accepts '@' "
@@ -57,7 +59,9 @@ def username_problems(value: str | None) -> list[str]:
     if any(c.isspace() for c in value.strip()):
         problems.append("The username contains a space, which neither STS (RoleSessionName) nor Amazon Connect allow.")
     if any(c in _APOSTROPHES for c in value):
-        problems.append("The username contains an apostrophe (as in o'brien@…), which neither STS nor Amazon Connect accept.")
+        problems.append(
+            "The username contains an apostrophe (as in o'brien@…), which neither STS nor Amazon Connect accept."
+        )
     non_ascii = [c for c in value if ord(c) > 127 and not c.isspace() and c not in _APOSTROPHES]
     if non_ascii:
         problems.append(
@@ -86,7 +90,9 @@ def username_problems(value: str | None) -> list[str]:
             "digits and _ . @ -."
         )
     if len(value) > MAX_LENGTH:
-        problems.append(f"The username is {len(value)} characters long; both STS and Amazon Connect allow at most {MAX_LENGTH}.")
+        problems.append(
+            f"The username is {len(value)} characters long; both STS and Amazon Connect allow at most {MAX_LENGTH}."
+        )
     elif len(value) < 2:
         problems.append("The username is 1 character long; STS needs at least 2 characters in a RoleSessionName.")
     if "@" in value:

@@ -117,11 +117,13 @@ def parse(text: str, *, what: str, allow_namespace_errors: bool = False) -> Pars
     data = body.encode("utf-8")
     if not body.strip():
         raise SamlError(f"The {what} is empty.", fix="Paste or choose the whole document.")
+    parser = _parser()
     try:
-        root = etree.fromstring(data, _parser())
+        root = etree.fromstring(data, parser)
         errors: list[str] = []
     except etree.XMLSyntaxError as exc:
-        log = list(exc.error_log) or []
+        # the parser's own log: exc.error_log can carry stale entries from earlier lxml work in this thread
+        log = list(parser.error_log) or list(exc.error_log)
         only_ns = bool(log) and all(entry.domain_name == "NAMESPACE" for entry in log)
         if not (only_ns and allow_namespace_errors):
             raise SamlError(_syntax_sentence(what, exc, body), fix=_syntax_fix(what, body)) from None

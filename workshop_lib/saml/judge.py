@@ -133,7 +133,7 @@ def _recipient(resp: SamlResponse, findings: list[Finding], acs) -> None:
     if resp.subject_confirmations and resp.subject_not_on_or_after is None and not any(
             f.details.get("field") == "SubjectConfirmationData NotOnOrAfter" for f in findings):
         findings.append(Finding(
-            "saml.recipient", Severity.ERROR,
+            "saml.subject-confirmation", Severity.ERROR,
             "SubjectConfirmationData has no NotOnOrAfter; AWS needs both Recipient and NotOnOrAfter there.",
             fix="Use the Amazon Connect application from the IAM Identity Center catalog unchanged.",
             link=SAML_ASSERTIONS_DOC))
