@@ -90,3 +90,9 @@ def cleanup():
     from workshop_lib.ui.cleanup_panel import CleanupPanel
 
     return CleanupPanel(_context())
+
+
+def labs():
+    from workshop_lib.ui.labs_panel import LabsPanel
+
+    return LabsPanel(_context())

@@ -1,0 +1,139 @@
+"""`lab`, `run`, `status` and `cleanup`: the workshop as a whole."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    lab = sub.add_parser("lab", help="start the sandbox (when it is the target) and open JupyterLab on the notebooks")
+    lab.add_argument("--no-browser", action="store_true", help="do not open a browser window")
+    lab.add_argument("--port", type=int, default=0, help="JupyterLab's port (default: a free one from 8888)")
+    lab.set_defaults(func=run_lab)
+
+    run = sub.add_parser("run", help="execute the notebooks headless and write executed copies and a report")
+    run.add_argument("--target", choices=("sandbox", "aws"), help="override the settings' target for this run")
+    run.add_argument("--fresh", action="store_true", help="sandbox only: reset the sandbox and start from empty settings")
+    run.add_argument("--only", action="append", metavar="NN", help="run only notebooks starting with NN (repeatable)")
+    run.add_argument("--out", default="runs/latest", help="folder for executed notebooks and the report (default runs/latest)")
+    run.set_defaults(func=run_run)
+
+    status = sub.add_parser("status", help="print the status of every step")
+    status.add_argument("--chapter", action="append", metavar="NN", help="only these chapters")
+    status.set_defaults(func=run_status)
+
+    clean = sub.add_parser("cleanup", help="delete what the workshop created (from its ledger), asking first")
+    clean.add_argument("--yes", action="store_true", help="do not ask")
+    clean.set_defaults(func=run_cleanup_cmd)
+
+
+def _notebook_folder() -> Path:
+    from workshop_lib.runner import notebook_dir
+
+    return notebook_dir()
+
+
+def run_lab(args: argparse.Namespace) -> int:
+    from workshop_lib import settings as settings_mod
+
+    settings_mod.apply_environment()
+    s = settings_mod.load()
+    if s.target == "sandbox":
+        from workshop_lib.sandbox import control
+
+        info = control.ensure_running()
+        print(f"Sandbox running at {info}")
+    argv = [sys.executable, "-m", "jupyter", "lab", f"--notebook-dir={_notebook_folder()}", "--ServerApp.ip=127.0.0.1"]
+    if args.port:
+        argv.append(f"--port={args.port}")
+    if args.no_browser or os.environ.get("CI"):
+        argv.append("--no-browser")
+    os.execv(sys.executable, argv)
+    return 0  # not reached
+
+
+def run_run(args: argparse.Namespace) -> int:
+    from workshop_lib import settings as settings_mod
+    from workshop_lib.aws.session import CALLS
+    from workshop_lib.runner import attach_status, run_notebooks, write_report
+
+    if args.target:
+        os.environ["WORKSHOP_TARGET"] = args.target
+    settings_mod.apply_environment()
+    s = settings_mod.load()
+    if s.target == "sandbox":
+        from workshop_lib.sandbox import control
+
+        control.ensure_running()
+        if args.fresh:
+            control.reset()
+            _fresh_settings()
+    elif args.fresh:
+        from workshop_lib.errors import InputError
+
+        raise InputError("--fresh only applies to the sandbox: it would forget what was created in your account.", fix="Leave out --fresh, or use `cleanup` first.")
+    out = Path(args.out)
+    report = run_notebooks(out, include=args.only)
+    attach_status(report)
+    report.calls = {f"{svc}:{op}": n for (svc, op), n in sorted(CALLS.counts.items())}
+    path = write_report(report, out)
+    print(f"report: {path}")
+    if not report.ok:
+        failed = next(n for n in report.notebooks if not n.ok)
+        print(f"{failed.name} failed at cell {failed.cell}: {failed.error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _fresh_settings() -> None:
+    """Start from empty settings but keep the learner's target and Regions."""
+    from workshop_lib import settings as settings_mod
+
+    with settings_mod.update() as s:
+        keep = settings_mod.Settings(target=s.target, profile=s.profile, region=s.region, idc_region=s.idc_region, name_prefix=s.name_prefix)
+        for name in settings_mod.Settings.__dataclass_fields__:
+            setattr(s, name, getattr(keep, name))
+    from workshop_lib.metadata_files import metadata_path
+
+    for key in ("agent", "admin"):
+        metadata_path(key).unlink(missing_ok=True)
+
+
+def run_status(args: argparse.Namespace) -> int:
+    from workshop_lib.chapters.board import board_rows
+    from workshop_lib.chapters.context import Context
+
+    rows = board_rows(Context(), args.chapter)
+    width = max(len(r.key) for r in rows) if rows else 10
+    for r in rows:
+        print(f"{r.chapter}  {r.key:<{width}}  {r.status.state.value:<8} {r.status.summary}")
+    return 0 if all(r.status.state.value in ("done", "unknown") for r in rows) else 1
+
+
+def run_cleanup_cmd(args: argparse.Namespace) -> int:
+    from workshop_lib.aws.cleanup import plan_cleanup, run_cleanup
+    from workshop_lib.chapters.context import Context
+
+    ctx = Context()
+    plan = plan_cleanup(ctx)
+    for line in plan.lines():
+        print(line)
+    if not plan.delete:
+        print("Nothing to delete: the ledger is empty.")
+        return 0
+    if not args.yes:
+        if not sys.stdin.isatty():
+            print("Not deleting: add --yes to confirm when there is no terminal to ask.", file=sys.stderr)
+            return 1
+        answer = input(f"Delete these {len(plan.delete)} resources? Type 'delete' to confirm: ")
+        if answer.strip().lower() != "delete":
+            print("Nothing deleted.")
+            return 1
+    result = run_cleanup(ctx, plan, progress=lambda f, m: print(f"  {m}"))
+    print(f"deleted {len(result.deleted)}, already gone {len(result.already_gone)}, failed {len(result.failed)}")
+    for f in result.failed:
+        print(f"  failed: {f}", file=sys.stderr)
+    return 1 if result.failed else 0

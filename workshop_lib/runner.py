@@ -1,0 +1,115 @@
+"""Execute the notebooks headless with nbclient, write executed copies and a report.
+
+Used by `connect-sso-workshop run`, `make workshop`, the notebook tests and facilitators' environment checks.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from workshop_lib.errors import WorkshopError
+
+NOTEBOOK_DIR = Path(__file__).resolve().parents[1] / "notebooks"
+
+
+def notebook_dir() -> Path:
+    if NOTEBOOK_DIR.is_dir():
+        return NOTEBOOK_DIR
+    raise WorkshopError("The notebooks folder is not next to the package.", fix="Run from a clone of connect-sso-workshop (pip install -e .).")
+
+
+def workshop_notebooks(include: list[str] | None = None) -> list[Path]:
+    books = sorted(p for p in notebook_dir().glob("*.ipynb") if not p.name.startswith("."))
+    if include:
+        books = [p for p in books if any(p.name.startswith(i) for i in include)]
+    return books
+
+
+@dataclass
+class NotebookResult:
+    name: str
+    ok: bool
+    seconds: float
+    error: str = ""
+    cell: int | None = None
+
+
+@dataclass
+class RunReport:
+    started: str
+    target: str
+    notebooks: list[NotebookResult] = field(default_factory=list)
+    steps: list[dict] = field(default_factory=list)
+    calls: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return all(n.ok for n in self.notebooks)
+
+    def markdown(self) -> str:
+        lines = [f"# Workshop run {self.started} ({self.target})", "", "| notebook | result | seconds |", "|---|---|---|"]
+        for n in self.notebooks:
+            result = "ok" if n.ok else f"FAILED at cell {n.cell}: {n.error}"
+            lines.append(f"| {n.name} | {result} | {n.seconds:.1f} |")
+        if self.steps:
+            lines += ["", "| chapter | step | status | summary |", "|---|---|---|---|"]
+            lines += [f"| {s['chapter']} | {s['step']} | {s['status']} | {s['summary'].replace('|', '/')} |" for s in self.steps]
+        return "\n".join(lines) + "\n"
+
+
+def run_notebooks(
+    out_dir: Path,
+    include: list[str] | None = None,
+    timeout: int = 600,
+    say: Callable[[str], None] = print,
+    kernel_name: str = "python3",
+) -> RunReport:
+    """Execute each notebook in order, stopping at the first failure; executed copies go to ``out_dir``."""
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+
+    from workshop_lib import settings as settings_mod
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    report = RunReport(started=_dt.datetime.now().replace(microsecond=0).isoformat(), target=settings_mod.load().target)
+    for path in workshop_notebooks(include):
+        nb = nbformat.read(path, as_version=4)
+        client = NotebookClient(nb, timeout=timeout, kernel_name=kernel_name, resources={"metadata": {"path": str(path.parent)}}, store_widget_state=True)
+        started = time.monotonic()
+        say(f"running {path.name} …")
+        try:
+            client.execute()
+            result = NotebookResult(path.name, True, time.monotonic() - started)
+        except CellExecutionError as exc:
+            failed = next((i for i, c in enumerate(nb.cells) if c.get("cell_type") == "code" and any(o.get("output_type") == "error" for o in c.get("outputs", []))), None)
+            result = NotebookResult(path.name, False, time.monotonic() - started, f"{exc.ename}: {exc.evalue}", failed)
+        except Exception as exc:  # noqa: BLE001 - a kernel that dies or times out is reported, not raised
+            result = NotebookResult(path.name, False, time.monotonic() - started, f"{type(exc).__name__}: {exc}")
+        nbformat.write(nb, out_dir / path.name)
+        report.notebooks.append(result)
+        say(f"  {'ok' if result.ok else 'FAILED: ' + result.error} ({result.seconds:.1f} s)")
+        if not result.ok:
+            break
+    return report
+
+
+def attach_status(report: RunReport) -> None:
+    """Add every step's current status (read-only checks) to the report."""
+    from workshop_lib.chapters.board import board_rows
+    from workshop_lib.chapters.context import Context
+
+    for row in board_rows(Context()):
+        report.steps.append({"chapter": row.chapter, "step": row.key, "status": row.status.state.value, "summary": row.status.summary})
+
+
+def write_report(report: RunReport, out_dir: Path) -> Path:
+    path = out_dir / "report.md"
+    path.write_text(report.markdown(), encoding="utf-8")
+    (out_dir / "report.json").write_text(json.dumps({"ok": report.ok, "target": report.target, "notebooks": [n.__dict__ for n in report.notebooks], "steps": report.steps}, indent=2), encoding="utf-8")
+    return path
