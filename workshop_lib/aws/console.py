@@ -33,7 +33,7 @@ def enable_identity_center(ctx: "Context") -> None:
 
 
 def add_application(ctx: "Context", display_name: str) -> str:
-    return _client().add_application(_endpoint(ctx), display_name, region=ctx.settings.identity_center_region)
+    return _client().add_application(_endpoint(ctx), display_name)
 
 
 def download_metadata(ctx: "Context", application_arn: str) -> bytes:
@@ -49,23 +49,27 @@ def set_attribute_mappings(ctx: "Context", application_arn: str, mappings: dict[
 
 
 def application_settings(ctx: "Context", application_arn: str) -> dict[str, Any]:
-    return _client().get_application_settings(_endpoint(ctx), application_arn)
+    """What the console shows for the application, with ``attribute_mappings`` as {attribute name: value}."""
+    found = _client().get_application_settings(_endpoint(ctx), application_arn)
+    found["attribute_mappings"] = {row["attribute"]: row["value"] for row in found.get("mappings", [])}
+    return found
 
 
 def has_password(ctx: "Context", user_name: str) -> bool:
-    from workshop_lib.aws.resources import identity_store_id
-
-    return _client().has_password(_endpoint(ctx), identity_store_id(ctx), user_name)
+    """Whether the simulated console gave this user a one-time password (only the fact is kept, never the password)."""
+    return ctx.settings.confirmed.get(f"otp:{user_name}") == "set"
 
 
 def set_password(ctx: "Context", user_name: str) -> None:
-    """Give the sandbox user a one-time password; the sandbox's portal signs in without asking for it."""
+    """Give the sandbox user a random one-time password, as the console's 'Generate a one-time password' does."""
     import secrets
 
     from workshop_lib.aws.resources import identity_store_id
 
     _client().set_user_password(_endpoint(ctx), identity_store_id(ctx), user_name, secrets.token_urlsafe(12))
+    with ctx.update() as s:
+        s.confirmed[f"otp:{user_name}"] = "set"
 
 
 def sign_in(ctx: "Context", user: str, application: str):
-    return _client().sign_in(_endpoint(ctx), user, application, region=ctx.settings.identity_center_region)
+    return _client().sign_in(_endpoint(ctx), user, application)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional
 from urllib.parse import unquote
 
 from workshop_lib.errors import WorkshopError
@@ -37,10 +37,21 @@ MAX_PAGE = {
 MAX_ADMIN_PROBES = 5
 
 _MISSING = {"ResourceNotFoundException", "NoSuchEntity", "NoSuchEntityException", "AWSOrganizationsNotInUseException"}
-_DENIED = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedException", "AuthorizationError"}
+_DENIED = {
+    "AccessDenied",
+    "AccessDeniedException",
+    "UnauthorizedOperation",
+    "UnauthorizedException",
+    "AuthorizationError",
+}
 _FATAL = {
-    "ExpiredToken", "ExpiredTokenException", "RequestExpired", "InvalidClientTokenId",
-    "UnrecognizedClientException", "SignatureDoesNotMatch", "InvalidAccessKeyId",
+    "ExpiredToken",
+    "ExpiredTokenException",
+    "RequestExpired",
+    "InvalidClientTokenId",
+    "UnrecognizedClientException",
+    "SignatureDoesNotMatch",
+    "InvalidAccessKeyId",
 }
 _NOT_IMPLEMENTED = {"500", "404", "501", "NotImplemented", "InternalFailure", "InternalServerError"}
 
@@ -49,6 +60,7 @@ ConsoleSettingsProvider = Callable[[str], Any]
 
 
 # ---- the snapshot ------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Chain:
@@ -226,15 +238,32 @@ class Facts:
 
 # ---- names from the settings ------------------------------------------------------------------
 
+
 def chains_from(settings: "Settings") -> dict[str, Chain]:
     """Both chains with the names the settings use (the workshop's defaults unless renamed)."""
     from workshop_lib.rules import names as n
 
     defaults = {
-        "agent": Chain("agent", n.AGENT_APP_NAME, n.AGENT_PROVIDER_NAME, n.AGENT_ROLE_NAME, n.AGENT_GROUP_NAME,
-                       n.POLICY_NAME, n.AGENT_SECURITY_PROFILE, "ccp"),
-        "admin": Chain("admin", n.ADMIN_APP_NAME, n.ADMIN_PROVIDER_NAME, n.ADMIN_ROLE_NAME, n.ADMIN_GROUP_NAME,
-                       n.POLICY_NAME, n.ADMIN_SECURITY_PROFILE, None),
+        "agent": Chain(
+            "agent",
+            n.AGENT_APP_NAME,
+            n.AGENT_PROVIDER_NAME,
+            n.AGENT_ROLE_NAME,
+            n.AGENT_GROUP_NAME,
+            n.POLICY_NAME,
+            n.AGENT_SECURITY_PROFILE,
+            "ccp",
+        ),
+        "admin": Chain(
+            "admin",
+            n.ADMIN_APP_NAME,
+            n.ADMIN_PROVIDER_NAME,
+            n.ADMIN_ROLE_NAME,
+            n.ADMIN_GROUP_NAME,
+            n.POLICY_NAME,
+            n.ADMIN_SECURITY_PROFILE,
+            None,
+        ),
     }
     chains = {}
     for side, chain in defaults.items():
@@ -274,8 +303,12 @@ def _partition_of(region: str) -> str:
 
 # ---- console-only values ----------------------------------------------------------------------
 
-_MAPPING_NAMES = {"subject": "Subject", "role": "Role", "rolesessionname": "RoleSessionName",
-                  "sessionduration": "SessionDuration"}
+_MAPPING_NAMES = {
+    "subject": "Subject",
+    "role": "Role",
+    "rolesessionname": "RoleSessionName",
+    "sessionduration": "SessionDuration",
+}
 
 
 def console_settings_from(raw: Any, source: str = "") -> Optional[ConsoleSettings]:
@@ -358,17 +391,25 @@ def sandbox_console(settings: "Settings") -> Optional[ConsoleSettingsProvider]:
     reader = getattr(console_client, "get_application_settings", None)
     if reader is None:
         return None
+    download = getattr(console_client, "download_metadata", None)
     from workshop_lib.aws.session import resolve_target
 
     endpoint = resolve_target(settings).endpoint_url
 
     def provider(application: str) -> Any:
-        return reader(endpoint, application)
+        found = reader(endpoint, application)
+        if download is not None and isinstance(found, Mapping) and not found.get("metadata"):
+            metadata = download(endpoint, application)  # the app's current metadata: reveals a rotated certificate
+            if isinstance(metadata, Mapping):
+                metadata = metadata.get("metadata")
+            found = {**found, "metadata": metadata}
+        return found
 
     return provider
 
 
 # ---- reading -----------------------------------------------------------------------------------
+
 
 class _Reader:
     """Calls boto3, turning 'not found' into None and denied or unsupported reads into Unreadable facts."""
@@ -381,12 +422,20 @@ class _Reader:
 
     def client(self, service: str) -> Any:
         if service not in self._clients:
-            self._clients[service] = self._client(service)
+            import botocore.exceptions as bx
+
+            from workshop_lib.aws.errors import translate
+
+            try:
+                self._clients[service] = self._client(service)
+            except bx.BotoCoreError as exc:  # e.g. a Region botocore does not know
+                raise translate(exc, f"creating the {service} client") from None
         return self._clients[service]
 
     def call(self, action: str, fn: Callable[[], Any]) -> Any:
         """The call's result; None when the thing does not exist or cannot be read (then recorded)."""
         import botocore.exceptions as bx
+        from botocore.parsers import ResponseParserError
 
         from workshop_lib.aws.errors import error_code, translate
 
@@ -403,11 +452,19 @@ class _Reader:
                 code, message = "not-implemented", f"this target does not answer {action} ({message[:120]})"
             self.unreadable.append(Unreadable(action, code, message))
             return None
-        except (bx.ResponseParserError, NotImplementedError) as exc:
-            self.unreadable.append(Unreadable(action, "not-implemented", f"this target does not answer {action} ({exc})"[:300]))
+        except (ResponseParserError, NotImplementedError) as exc:
+            self.unreadable.append(
+                Unreadable(action, "not-implemented", f"this target does not answer {action} ({exc})"[:300])
+            )
             return None
-        except (bx.NoCredentialsError, bx.PartialCredentialsError, bx.EndpointConnectionError,
-                bx.ConnectTimeoutError, bx.ReadTimeoutError, bx.ConnectionClosedError) as exc:
+        except (
+            bx.NoCredentialsError,
+            bx.PartialCredentialsError,
+            bx.EndpointConnectionError,
+            bx.ConnectTimeoutError,
+            bx.ReadTimeoutError,
+            bx.ConnectionClosedError,
+        ) as exc:
             raise translate(exc, action) from None
         except bx.BotoCoreError as exc:
             self.unreadable.append(Unreadable(action, type(exc).__name__, str(exc)))
@@ -477,8 +534,9 @@ def _account_from_arn(arn: str) -> str:
 def _read_instance(reader: _Reader, facts: Facts) -> None:
     if not facts.instance.id:
         return
-    found = reader.call("connect:DescribeInstance",
-                        lambda: reader.client("connect").describe_instance(InstanceId=facts.instance.id))
+    found = reader.call(
+        "connect:DescribeInstance", lambda: reader.client("connect").describe_instance(InstanceId=facts.instance.id)
+    )
     if not found:
         return
     inst = found.get("Instance", {})
@@ -563,10 +621,18 @@ def _roles_from_details(reader: _Reader, facts: Facts, wanted: set[str]) -> Opti
         name = raw.get("RoleName", "")
         if name not in wanted:
             continue
-        role = RoleFacts(name, True, raw.get("Arn", ""), raw.get("RoleId", ""), raw.get("Path", "/"),
-                         _document(raw.get("AssumeRolePolicyDocument")))
+        role = RoleFacts(
+            name,
+            True,
+            raw.get("Arn", ""),
+            raw.get("RoleId", ""),
+            raw.get("Path", "/"),
+            _document(raw.get("AssumeRolePolicyDocument")),
+        )
         for inline in raw.get("RolePolicyList", []) or []:
-            role.policies.append(PolicyDocument(inline.get("PolicyName", ""), "", _document(inline.get("PolicyDocument")), True))
+            role.policies.append(
+                PolicyDocument(inline.get("PolicyName", ""), "", _document(inline.get("PolicyDocument")), True)
+            )
         for attached in raw.get("AttachedManagedPolicies", []) or []:
             arn = attached.get("PolicyArn", "")
             doc = documents.get(arn)
@@ -593,26 +659,41 @@ def _role_one_by_one(reader: _Reader, name: str) -> RoleFacts:
     if not got:
         return RoleFacts(name)
     raw = got["Role"]
-    role = RoleFacts(name, True, raw.get("Arn", ""), raw.get("RoleId", ""), raw.get("Path", "/"),
-                     _document(raw.get("AssumeRolePolicyDocument")))
-    attached = reader.pages("iam", "list_attached_role_policies", "iam:ListAttachedRolePolicies",
-                            "AttachedPolicies", RoleName=name) or []
+    role = RoleFacts(
+        name,
+        True,
+        raw.get("Arn", ""),
+        raw.get("RoleId", ""),
+        raw.get("Path", "/"),
+        _document(raw.get("AssumeRolePolicyDocument")),
+    )
+    attached = (
+        reader.pages(
+            "iam", "list_attached_role_policies", "iam:ListAttachedRolePolicies", "AttachedPolicies", RoleName=name
+        )
+        or []
+    )
     for item in attached:
         arn = item.get("PolicyArn", "")
         role.policies.append(PolicyDocument(item.get("PolicyName", ""), arn, _managed_policy_document(reader, arn)))
     inline = reader.pages("iam", "list_role_policies", "iam:ListRolePolicies", "PolicyNames", RoleName=name) or []
     for policy_name in inline:
         got = reader.call("iam:GetRolePolicy", lambda p=policy_name: iam.get_role_policy(RoleName=name, PolicyName=p))
-        role.policies.append(PolicyDocument(policy_name, "", _document(got.get("PolicyDocument")) if got else None, True))
+        role.policies.append(
+            PolicyDocument(policy_name, "", _document(got.get("PolicyDocument")) if got else None, True)
+        )
     return role
 
 
 def _read_identity_center(reader: _Reader, facts: Facts) -> None:
-    org = reader.call("organizations:DescribeOrganization",
-                      lambda: reader.client("organizations").describe_organization())
+    org = reader.call(
+        "organizations:DescribeOrganization", lambda: reader.client("organizations").describe_organization()
+    )
     if org is not None:
         o = org.get("Organization", {})
-        facts.organization = OrganizationFacts(True, o.get("Id", ""), o.get("MasterAccountId", ""), o.get("FeatureSet", ""))
+        facts.organization = OrganizationFacts(
+            True, o.get("Id", ""), o.get("MasterAccountId", ""), o.get("FeatureSet", "")
+        )
     elif not facts.unreadable_for("organizations:"):
         facts.organization = OrganizationFacts(False)
 
@@ -621,8 +702,12 @@ def _read_identity_center(reader: _Reader, facts: Facts) -> None:
     if not active:
         return
     inst = active[0]
-    idc = IdentityCenterFacts(inst.get("InstanceArn", ""), inst.get("IdentityStoreId", ""),
-                              inst.get("OwnerAccountId", ""), inst.get("Status", ""))
+    idc = IdentityCenterFacts(
+        inst.get("InstanceArn", ""),
+        inst.get("IdentityStoreId", ""),
+        inst.get("OwnerAccountId", ""),
+        inst.get("Status", ""),
+    )
     facts.identity_center = idc
 
     apps = reader.pages("sso-admin", "list_applications", "sso:ListApplications", "Applications", InstanceArn=idc.arn)
@@ -633,10 +718,19 @@ def _read_identity_center(reader: _Reader, facts: Facts) -> None:
             if raw is None:
                 facts.applications[side] = None
                 continue
-            app = ApplicationFacts(chain.app, raw.get("ApplicationArn", ""), raw.get("Status", ""),
-                                   raw.get("ApplicationProviderArn", ""))
-            assignments = reader.pages("sso-admin", "list_application_assignments", "sso:ListApplicationAssignments",
-                                       "ApplicationAssignments", ApplicationArn=app.arn) or []
+            app = ApplicationFacts(
+                chain.app, raw.get("ApplicationArn", ""), raw.get("Status", ""), raw.get("ApplicationProviderArn", "")
+            )
+            assignments = (
+                reader.pages(
+                    "sso-admin",
+                    "list_application_assignments",
+                    "sso:ListApplicationAssignments",
+                    "ApplicationAssignments",
+                    ApplicationArn=app.arn,
+                )
+                or []
+            )
             app.assigned_groups = [a["PrincipalId"] for a in assignments if a.get("PrincipalType") == "GROUP"]
             app.assigned_users = [a["PrincipalId"] for a in assignments if a.get("PrincipalType") == "USER"]
             facts.applications[side] = app
@@ -645,13 +739,26 @@ def _read_identity_center(reader: _Reader, facts: Facts) -> None:
     ids = reader.client("identitystore")
     for side, chain in facts.chains.items():
         group = GroupFacts(chain.group)
-        got = reader.call("identitystore:GetGroupId", lambda name=chain.group: ids.get_group_id(
-            IdentityStoreId=store,
-            AlternateIdentifier={"UniqueAttribute": {"AttributePath": "displayName", "AttributeValue": name}}))
+        got = reader.call(
+            "identitystore:GetGroupId",
+            lambda name=chain.group: ids.get_group_id(
+                IdentityStoreId=store,
+                AlternateIdentifier={"UniqueAttribute": {"AttributePath": "displayName", "AttributeValue": name}},
+            ),
+        )
         if got:
             group.id, group.found = got.get("GroupId", ""), True
-            members = reader.pages("identitystore", "list_group_memberships", "identitystore:ListGroupMemberships",
-                                   "GroupMemberships", IdentityStoreId=store, GroupId=group.id) or []
+            members = (
+                reader.pages(
+                    "identitystore",
+                    "list_group_memberships",
+                    "identitystore:ListGroupMemberships",
+                    "GroupMemberships",
+                    IdentityStoreId=store,
+                    GroupId=group.id,
+                )
+                or []
+            )
             group.member_ids = [m["MemberId"]["UserId"] for m in members if "UserId" in (m.get("MemberId") or {})]
         facts.groups[side] = group
 
@@ -659,8 +766,13 @@ def _read_identity_center(reader: _Reader, facts: Facts) -> None:
     for raw in users:
         emails = [e.get("Value", "") for e in raw.get("Emails", []) or [] if e.get("Value")]
         primary = next((e.get("Value", "") for e in raw.get("Emails", []) or [] if e.get("Primary")), "")
-        facts.idc_users[raw["UserId"]] = IdcUser(raw["UserId"], raw.get("UserName", ""), primary or (emails[0] if emails else ""),
-                                                  emails, raw.get("DisplayName", ""))
+        facts.idc_users[raw["UserId"]] = IdcUser(
+            raw["UserId"],
+            raw.get("UserName", ""),
+            primary or (emails[0] if emails else ""),
+            emails,
+            raw.get("DisplayName", ""),
+        )
 
 
 def _read_connect_users(reader: _Reader, facts: Facts) -> None:
@@ -671,8 +783,16 @@ def _read_connect_users(reader: _Reader, facts: Facts) -> None:
     users = reader.pages("connect", "list_users", "connect:ListUsers", "UserSummaryList", InstanceId=instance_id)
     for raw in users or []:
         facts.connect_users[raw.get("Username", "")] = ConnectUser(raw.get("Id", ""), raw.get("Username", ""))
-    profiles = reader.pages("connect", "list_security_profiles", "connect:ListSecurityProfiles",
-                            "SecurityProfileSummaryList", InstanceId=instance_id) or []
+    profiles = (
+        reader.pages(
+            "connect",
+            "list_security_profiles",
+            "connect:ListSecurityProfiles",
+            "SecurityProfileSummaryList",
+            InstanceId=instance_id,
+        )
+        or []
+    )
     facts.security_profiles = {p.get("Name", ""): p.get("Id", "") for p in profiles}
     admin_profile = facts.security_profiles.get(facts.chains["admin"].security_profile)
     if not admin_profile:
@@ -684,8 +804,10 @@ def _read_connect_users(reader: _Reader, facts: Facts) -> None:
         if connect_user is None or probes >= MAX_ADMIN_PROBES:
             continue
         probes += 1
-        got = reader.call("connect:DescribeUser",
-                          lambda uid=connect_user.id: connect.describe_user(InstanceId=instance_id, UserId=uid))
+        got = reader.call(
+            "connect:DescribeUser",
+            lambda uid=connect_user.id: connect.describe_user(InstanceId=instance_id, UserId=uid),
+        )
         if got:
             connect_user.security_profile_ids = list(got.get("User", {}).get("SecurityProfileIds", []) or [])
             if admin_profile in connect_user.security_profile_ids:
@@ -697,8 +819,8 @@ def _read_app_inputs(facts: Facts, metadata: Mapping[str, Any], provider: Option
         found = metadata_for(chain, metadata)
         if found is not None:
             facts.app_metadata[side] = found
-        if provider is None:
-            continue
+        if provider is None or (side in facts.applications and facts.applications[side] is None):
+            continue  # no console source, or the app does not exist (F16): nothing to read
         try:
             raw = provider(chain.app)
         except WorkshopError as exc:
@@ -711,7 +833,7 @@ def _read_app_inputs(facts: Facts, metadata: Mapping[str, Any], provider: Option
         if settings is None:
             continue
         facts.console[side] = settings
-        if settings.metadata and side not in facts.app_metadata:
+        if settings.metadata:  # the console's current metadata beats a file downloaded before a rotation
             facts.app_metadata[side] = settings.metadata
 
 
@@ -726,8 +848,3 @@ def metadata_for(chain: Chain, metadata: Mapping[str, Any]) -> Optional[str]:
         if _slug(str(key)) in wanted and value is not None:
             return value.decode("utf-8", errors="replace") if isinstance(value, (bytes, bytearray)) else str(value)
     return None
-
-
-def iter_policy_documents(role: RoleFacts) -> Iterator[PolicyDocument]:
-    """The role's readable permission policies."""
-    return (p for p in role.policies if p.document is not None)

@@ -244,7 +244,7 @@ def _provider_check(fed: Federation):
         if stored is not None:
             theirs = load_metadata(provider["SAMLMetadataDocument"].encode("utf-8"))
             ours = load_metadata(stored.encode("utf-8"))
-            if theirs.entity_id != ours.entity_id or {c.sha256 for c in theirs.certificates} != {c.sha256 for c in ours.certificates}:
+            if theirs.entity_id != ours.entity_id or {c.sha256_fingerprint for c in theirs.certificates} != {c.sha256_fingerprint for c in ours.certificates}:
                 return Status.wrong(
                     f"{name!r} was made from other metadata than {ctx.settings.name(fed.app_key)!r}'s.",
                     [_finding("F4", "The provider's issuer or certificate differs from the application's current metadata: AWS will answer 'Response signature invalid'.", "Run this step again: it updates the provider from the uploaded metadata.")],

@@ -1,0 +1,91 @@
+"""The whole workshop against a real sandbox server: every step done, a re-run writes nothing, cleanup leaves nothing."""
+
+import pytest
+
+from workshop_lib import settings as st
+from workshop_lib.aws.session import CALLS, forget_clients
+from workshop_lib.chapters import all_steps
+from workshop_lib.chapters.context import Context
+from workshop_lib.chapters.model import State
+
+
+@pytest.fixture()
+def learner(sandbox, tmp_path, monkeypatch):
+    """A learner's fresh WORKSHOP_HOME pointed at the (reset) session sandbox."""
+    monkeypatch.setenv("WORKSHOP_HOME", str(tmp_path / "learner"))
+    monkeypatch.setenv("WORKSHOP_SANDBOX_ENDPOINT", sandbox.endpoint)
+    forget_clients()
+    yield Context()
+    forget_clients()
+
+
+def perform_all(ctx):
+    return {step.key: step.perform(ctx) for _, step in all_steps()}
+
+
+def test_every_step_is_done_and_a_rerun_writes_nothing(learner, aws):
+    first = perform_all(learner)
+    not_done = {k: (s.state.value, s.summary, [f.line() for f in s.findings]) for k, s in first.items() if s.state is not State.DONE}
+    assert not_done == {}
+    assert "landed on ccp" in first["signin.agent"].summary
+    assert "landed on admin" in first["signin.admin"].summary
+    ledger_before = [(e.kind, e.name, e.id, e.arn) for e in st.load().ledger]
+
+    CALLS.reset()
+    second = perform_all(learner)
+    assert all(s.state is State.DONE for s in second.values())
+    assert CALLS.writes() == 0, {k: n for k, n in CALLS.counts.items() if not k[1].startswith(("List", "Get", "Describe", "Search"))}
+    assert [(e.kind, e.name, e.id, e.arn) for e in st.load().ledger] == ledger_before
+    assert len(aws("connect").list_instances()["InstanceSummaryList"]) == 1
+    assert len(aws("iam").list_roles()["Roles"]) == 2
+
+
+def test_ledger_records_what_was_created(learner):
+    perform_all(learner)
+    kinds = {}
+    for e in st.load().ledger:
+        kinds[e.kind] = kinds.get(e.kind, 0) + 1
+    assert kinds == {
+        "connect.instance": 1,
+        "organizations.organization": 1,
+        "iam.saml_provider": 2,
+        "iam.policy": 1,
+        "iam.role": 2,
+        "connect.user": 3,
+        "identitystore.user": 3,
+        "identitystore.group": 2,
+        "identitystore.membership": 3,
+        "sso.assignment": 2,
+    }
+    s = st.load()
+    assert set(s.role_ids) == {"AmazonConnectAgentAccessRole", "AmazonConnectAdminAccessRole"}
+    assert all(v.startswith("AROA") for v in s.role_ids.values())
+
+
+def test_cleanup_removes_ours_and_keeps_decoys(learner, aws):
+    iam, connect = aws("iam"), aws("connect")
+    decoy_instance = connect.create_instance(IdentityManagementType="CONNECT_MANAGED", InstanceAlias="someone-elses-instance", InboundCallsEnabled=True, OutboundCallsEnabled=True)["Id"]
+    iam.create_role(RoleName="SomeoneElsesRole", AssumeRolePolicyDocument='{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}')
+    iam.create_policy(PolicyName="SomeoneElsesPolicy", PolicyDocument='{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:ListBucket","Resource":"*"}]}')
+    perform_all(learner)
+    from workshop_lib.aws.resources import identity_store_id
+
+    store = identity_store_id(learner)
+    idc = aws("identitystore")
+    decoy_user = idc.create_user(IdentityStoreId=store, UserName="someone@example.com", DisplayName="Some One", Name={"GivenName": "Some", "FamilyName": "One"})["UserId"]
+
+    from workshop_lib.aws.cleanup import plan_cleanup, run_cleanup
+
+    result = run_cleanup(learner, plan_cleanup(learner))
+    assert result.failed == []
+    roles = {r["RoleName"] for r in iam.list_roles()["Roles"]}
+    assert roles == {"SomeoneElsesRole"}
+    assert {p["PolicyName"] for p in iam.list_policies(Scope="Local")["Policies"]} == {"SomeoneElsesPolicy"}
+    assert iam.list_saml_providers()["SAMLProviderList"] == []
+    assert [i["Id"] for i in connect.list_instances()["InstanceSummaryList"] if i.get("InstanceStatus") != "DELETED"] == [decoy_instance]
+    assert [u["UserId"] for u in idc.list_users(IdentityStoreId=store)["Users"]] == [decoy_user]
+    assert idc.list_groups(IdentityStoreId=store)["Groups"] == []
+    assert aws("organizations").describe_organization()["Organization"]["Id"]  # never deleted
+    left = st.load()
+    assert [e.kind for e in left.ledger] == ["organizations.organization"]
+    assert left.instance_id == ""

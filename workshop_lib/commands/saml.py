@@ -1,0 +1,322 @@
+"""`metadata check FILE` and `saml inspect FILE|-`: read what IAM and AWS sign-in would read, and say what is wrong."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Iterable
+
+from workshop_lib.errors import InputError, WorkshopError
+from workshop_lib.findings import Finding, Severity
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+# Metadata is at most 10,000,000 characters; a HAR of a sign-in can be far larger than its SAML response.
+MAX_METADATA_BYTES = 40_000_000
+MAX_RESPONSE_BYTES = 210_000_000
+_SHOWN = 300  # characters of one value printed before it is shortened
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    meta = sub.add_parser("metadata", help="check an identity provider's SAML metadata file")
+    meta_sub = meta.add_subparsers(dest="metadata_command", metavar="ACTION", parser_class=type(meta))
+    check = meta_sub.add_parser("check", help="say what IAM would reject in a metadata file, and show its certificates")
+    check.add_argument("file", metavar="FILE", help="the metadata .xml file as downloaded (- reads standard input)")
+    check.set_defaults(func=run_metadata_check)
+    meta.set_defaults(func=_usage(meta))
+
+    saml = sub.add_parser("saml", help="inspect a SAML response")
+    saml_sub = saml.add_subparsers(dest="saml_command", metavar="ACTION", parser_class=type(saml))
+    inspect = saml_sub.add_parser(
+        "inspect", help="decode a SAML response (XML, base64, URL-encoded, form body or HAR), verify and judge it"
+    )
+    inspect.add_argument(
+        "file", metavar="FILE|-", help="the response as copied from the browser, or - for standard input"
+    )
+    inspect.add_argument(
+        "--metadata", metavar="FILE", help="the IdP metadata: verify the signature with its certificates"
+    )
+    inspect.add_argument("--role-arn", metavar="ARN", help="the role the Role attribute should name")
+    inspect.add_argument("--provider-arn", metavar="ARN", help="the SAML provider the Role attribute should name")
+    inspect.add_argument(
+        "--connect-user",
+        metavar="USERNAME",
+        action="append",
+        help="an Amazon Connect username RoleSessionName must equal (repeatable)",
+    )
+    inspect.set_defaults(func=run_saml_inspect)
+    saml.set_defaults(func=_usage(saml))
+
+
+def _usage(parser: argparse.ArgumentParser):
+    def run(args: argparse.Namespace) -> int:
+        parser.print_usage(sys.stderr)
+        print(f"{parser.prog}: choose an action (see --help)", file=sys.stderr)
+        return EXIT_USAGE
+
+    return run
+
+
+# ---- reading input ---------------------------------------------------------------------------------
+
+
+def read_input(name: str, *, what: str, limit: int) -> bytes:
+    """The bytes of a file (or standard input for '-'); usage problems raise InputError (exit 2)."""
+    if name == "-":
+        stream = getattr(sys.stdin, "buffer", None)
+        data = stream.read(limit + 1) if stream is not None else sys.stdin.read(limit + 1).encode("utf-8", "replace")
+        if len(data) > limit:
+            raise InputError(
+                f"The {what} on standard input is larger than {limit:,} bytes.",
+                fix=f"Give the {what} itself, not a larger file.",
+            )
+        return data
+    path = Path(name)
+    try:
+        if path.is_dir():
+            raise InputError(f"{name} is a folder, not a {what} file.", fix=f"Give the path of the {what} file.")
+        size = path.stat().st_size
+        if size > limit:
+            raise InputError(
+                f"{name} is {size:,} bytes, far larger than any {what}.", fix=f"Check that you chose the {what} file."
+            )
+        with path.open("rb") as handle:
+            return handle.read(limit + 1)
+    except FileNotFoundError:
+        raise InputError(f"There is no file {name}.", fix="Check the path and the file name.") from None
+    except PermissionError:
+        raise InputError(f"{name} cannot be read (permission denied).", fix="Check the file's permissions.") from None
+    except OSError as exc:
+        raise InputError(
+            f"{name} cannot be read: {exc.strerror or exc}.", fix=f"Give the path of a readable {what} file."
+        ) from None
+
+
+# ---- printing --------------------------------------------------------------------------------------
+
+
+def _out(text: str = "") -> None:
+    print(_printable(text))
+
+
+def _printable(text: str) -> str:
+    """Hostile input must not drive the terminal: control characters are shown escaped."""
+    return "".join(c if c.isprintable() or c in "\n\t" else repr(c)[1:-1] for c in text)
+
+
+def _short(value: object) -> str:
+    text = str(value)
+    return text if len(text) <= _SHOWN else text[:_SHOWN] + f"… ({len(text):,} characters)"
+
+
+def _when(value) -> str:
+    return value.strftime("%Y-%m-%d %H:%M:%S UTC") if value else "-"
+
+
+def _print_findings(findings: Iterable[Finding]) -> None:
+    findings = list(findings)
+    if not findings:
+        _out("Findings: none")
+        return
+    _out(f"Findings ({len(findings)}):")
+    order = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
+    for finding in sorted(findings, key=lambda f: order[f.severity]):
+        _out(f"  {finding.severity.value.upper():7} [{finding.code}] {_short(finding.message)}")
+        if finding.fix:
+            _out(f"          Fix: {finding.fix}")
+        if finding.link:
+            _out(f"          See: {finding.link}")
+
+
+def _exit_code(findings: Iterable[Finding]) -> int:
+    return EXIT_FINDINGS if any(f.severity is not Severity.INFO for f in findings) else EXIT_OK
+
+
+def _guarded(run):
+    """No input may end in a traceback: WorkshopErrors go to cli.main, anything else is one sentence."""
+
+    def wrapper(args: argparse.Namespace) -> int:
+        _tolerant_stdout()
+        try:
+            return run(args)
+        except WorkshopError:
+            raise
+        except BrokenPipeError:  # the reader (e.g. `| head`) went away: nothing more to say
+            _silence_stdout()
+            return EXIT_FINDINGS
+        except Exception as exc:  # noqa: BLE001 - the command's edge: a sentence, never a traceback
+            print(
+                f"connect-sso-workshop: {args.file} could not be read: {type(exc).__name__}: {_short(exc)}.",
+                file=sys.stderr,
+            )
+            return EXIT_FINDINGS
+
+    wrapper.__name__ = run.__name__
+    wrapper.__doc__ = run.__doc__
+    return wrapper
+
+
+def _silence_stdout() -> None:
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+def _tolerant_stdout() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            try:
+                reconfigure(errors="backslashreplace")
+            except (ValueError, OSError):
+                pass
+
+
+# ---- metadata check --------------------------------------------------------------------------------
+
+
+@_guarded
+def run_metadata_check(args: argparse.Namespace) -> int:
+    """Print entityID, endpoints, certificates and findings; exit 1 when IAM would reject it or it needs care."""
+    from workshop_lib.saml.metadata import load_metadata
+
+    data = read_input(args.file, what="metadata", limit=MAX_METADATA_BYTES)
+    try:
+        report = load_metadata(data)
+    except WorkshopError as exc:
+        _out(f"Metadata: {args.file}")
+        _print_findings([Finding(exc.code or "F5", Severity.ERROR, exc.message, fix=exc.fix, link=exc.link)])
+        _out("IAM would accept it: no")
+        return EXIT_FINDINGS
+    _out(f"Metadata: {args.file} ({report.characters:,} characters{', with BOM' if report.has_bom else ''})")
+    _out(f"entityID: {_short(report.entity_id or '-')}")
+    if report.valid_until:
+        _out(f"validUntil: {_when(report.valid_until)}")
+    for label, endpoints in (("SSO endpoints", report.sso_endpoints), ("Logout endpoints", report.slo_endpoints)):
+        if endpoints:
+            _out(f"{label}:")
+            for endpoint in endpoints:
+                _out(f"  {endpoint.binding_name or '-':14} {_short(endpoint.location or '-')}")
+    _out(f"Certificates ({len(report.certificates)}):")
+    for cert in report.certificates:
+        _out(f"  Subject:   {_short(cert.subject)}")
+        _out(f"  NotAfter:  {_when(cert.not_after)} ({cert.days_left()} days left)")
+        _out(f"  Key:       {cert.key_type} {cert.key_size} bits")
+        _out(f"  SHA-256:   {cert.sha256_fingerprint}")
+    _print_findings(report.findings)
+    _out(f"IAM would accept it: {'yes' if report.iam_ok else 'no'}")
+    return _exit_code(report.findings)
+
+
+# ---- saml inspect ----------------------------------------------------------------------------------
+
+
+@_guarded
+def run_saml_inspect(args: argparse.Namespace) -> int:
+    """Decode, optionally verify, print and judge a SAML response."""
+    from workshop_lib.saml import judge_response, load_metadata, parse_response, verify_response
+
+    metadata = None
+    if args.metadata:
+        if args.metadata == "-" and args.file == "-":
+            raise InputError(
+                "Only one of the response and --metadata can come from standard input.",
+                fix="Give one of them as a file.",
+            )
+        raw_metadata = read_input(args.metadata, what="metadata", limit=MAX_METADATA_BYTES)
+        try:
+            metadata = load_metadata(raw_metadata)
+        except WorkshopError as exc:
+            _out(f"Metadata {args.metadata} cannot be used: {exc.message}")
+            if exc.fix:
+                _out(f"  Fix: {exc.fix}")
+            return EXIT_FINDINGS
+    data = read_input(args.file, what="SAML response", limit=MAX_RESPONSE_BYTES)
+    try:
+        response = parse_response(data)
+    except WorkshopError as exc:
+        _out(f"SAML response: {args.file}")
+        _print_findings(
+            [Finding(exc.code or "saml.unreadable", Severity.ERROR, exc.message, fix=exc.fix, link=exc.link)]
+        )
+        return EXIT_FINDINGS
+
+    extra: list[Finding] = []
+    note = " (a bare assertion)" if response.is_assertion_only else ""
+    signature_line = "not checked (give --metadata FILE to verify it)"
+    if metadata is not None:
+        try:
+            verified = verify_response(data, metadata=metadata)
+        except WorkshopError as exc:
+            signature_line = f"NOT valid: {exc.message}"
+            extra.append(Finding(exc.code or "saml.signature", Severity.ERROR, exc.message, fix=exc.fix, link=exc.link))
+        else:
+            response = verified.response
+            extra.extend(verified.findings)
+            signature_line = (
+                f"valid ({verified.signed_element} signed with {verified.certificate.subject}, "
+                f"SHA-256 {verified.certificate.sha256_fingerprint}); only the signed part is shown"
+            )
+            note = (
+                " (the signed assertion only)" if verified.signed_element == "Assertion" else " (the signed response)"
+            )
+
+    _print_response(args.file, response, signature_line, note)
+    judged = judge_response(
+        response,
+        metadata=metadata,
+        expected_role_arn=args.role_arn,
+        expected_provider_arn=args.provider_arn,
+        connect_usernames=set(args.connect_user) if args.connect_user else None,
+    )
+    findings = _unique(extra + judged)
+    _print_findings(findings)
+    return _exit_code(findings)
+
+
+def _print_response(name: str, resp, signature_line: str, note: str) -> None:
+    _out(f"SAML response: {name}{note}")
+    rows = [
+        ("Issuer", resp.effective_issuer),
+        ("Destination", resp.destination),
+        ("Status", resp.status),
+        ("Recipient", resp.recipient),
+        ("Audience", ", ".join(resp.audiences) if resp.audiences else None),
+        ("NotBefore", _when(resp.not_before) if resp.not_before else None),
+        (
+            "NotOnOrAfter",
+            _when(resp.not_on_or_after or resp.subject_not_on_or_after)
+            if (resp.not_on_or_after or resp.subject_not_on_or_after)
+            else None,
+        ),
+        ("NameID", f"{resp.name_id} ({resp.name_id_format})" if resp.name_id and resp.name_id_format else resp.name_id),
+        ("RoleSessionName", resp.role_session_name),
+        ("SessionDuration", resp.session_duration),
+        ("Signed parts", resp.signed_parts),
+        ("Signature", signature_line),
+    ]
+    for label, value in rows:
+        _out(f"{label + ':':17}{_short(value) if value not in (None, '') else '-'}")
+    if resp.roles:
+        _out("Roles:")
+        for role, provider in resp.roles:
+            _out(f"  role {_short(role)}")
+            _out(f"    via {_short(provider)}")
+    if resp.attributes:
+        _out(f"Attributes ({len(resp.attributes)}):")
+        for attr_name, values in resp.attributes.items():
+            _out(f"  {_short(attr_name)} = {_short(', '.join(values))}")
+
+
+def _unique(findings: list[Finding]) -> list[Finding]:
+    seen, out = set(), []
+    for finding in findings:
+        key = (finding.code, finding.message)
+        if key not in seen:
+            seen.add(key)
+            out.append(finding)
+    return out

@@ -1,0 +1,286 @@
+"""Start, stop and find the sandbox server from any process (CLI, notebook kernel, tests).
+
+Light on purpose: no moto, no boto3. The server runs detached from the caller's terminal, logs to
+``$WORKSHOP_HOME/sandbox/server.log``, and is described by ``$WORKSHOP_HOME/sandbox/server.json``
+(endpoint, pid, port, started_at), written atomically once it answers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Iterator
+
+from workshop_lib.errors import SandboxError
+from workshop_lib.sandbox import _http
+
+SERVER_MODULE = "workshop_lib.sandbox.server"
+START_TIMEOUT = 30.0
+STOP_TIMEOUT = 10.0
+
+
+@dataclass(frozen=True)
+class SandboxInfo:
+    """A running sandbox server."""
+
+    endpoint: str
+    pid: int
+    port: int
+    started_at: str
+    home: str
+
+    @property
+    def log_path(self) -> Path:
+        return sandbox_dir(Path(self.home)) / "server.log"
+
+    @property
+    def state_dir(self) -> Path:
+        return sandbox_dir(Path(self.home)) / "state"
+
+
+def _home(home: str | os.PathLike | None) -> Path:
+    if home is not None:
+        return Path(home).expanduser()
+    from workshop_lib.settings import workshop_home
+
+    return workshop_home()
+
+
+def sandbox_dir(home: str | os.PathLike | None = None) -> Path:
+    return _home(home) / "sandbox"
+
+
+def _info_path(home: Path) -> Path:
+    return sandbox_dir(home) / "server.json"
+
+
+def _read_info(home: Path) -> SandboxInfo | None:
+    try:
+        data = json.loads(_info_path(home).read_text(encoding="utf-8"))
+        return SandboxInfo(str(data["endpoint"]), int(data["pid"]), int(data["port"]), str(data["started_at"]),
+                           str(data.get("home") or home))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _write_info(home: Path, info: SandboxInfo) -> None:
+    folder = sandbox_dir(home)
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".server.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(asdict(info), handle, indent=2)
+        os.replace(tmp, _info_path(home))
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a zombie has exited; only its parent has not collected it yet
+        return Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1][0] != "Z"
+    except (OSError, IndexError):
+        return True
+
+
+def _is_our_server(pid: int) -> bool:
+    """Guard against a recycled pid: the process must be a sandbox server (where /proc can tell)."""
+    try:
+        return SERVER_MODULE.encode() in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return True  # no /proc (macOS): the health check already matched the pid
+
+
+def _health(endpoint: str, timeout: float = 2.0) -> dict | None:
+    try:
+        answer = _http.request(endpoint, "/_sandbox/health", timeout=timeout)
+    except OSError:
+        return None
+    return answer.body if answer.status == 200 and isinstance(answer.body, dict) else None
+
+
+def status(home: str | os.PathLike | None = None) -> SandboxInfo | None:
+    """The running sandbox (its pid is alive and its endpoint answers as that pid), or None."""
+    info = _read_info(_home(home))
+    if info is None or not _pid_alive(info.pid):
+        return None
+    health = _health(info.endpoint)
+    if health is None or health.get("pid") != info.pid:
+        return None
+    return info
+
+
+def endpoint(home: str | os.PathLike | None = None) -> str | None:
+    info = status(home)
+    return info.endpoint if info else None
+
+
+def ensure_running(home: str | os.PathLike | None = None) -> str:
+    """The endpoint of the running sandbox, starting it first when needed."""
+    info = status(home) or start(home)
+    return info.endpoint
+
+
+@contextlib.contextmanager
+def _start_lock(home: Path) -> Iterator[None]:
+    folder = sandbox_dir(home)
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / "control.lock", "a+") as handle:
+        try:
+            import fcntl
+        except ImportError:
+            yield
+            return
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def _package_root() -> str:
+    import workshop_lib
+
+    return str(Path(workshop_lib.__file__).resolve().parent.parent)
+
+
+def _log_tail(path: Path, lines: int = 3) -> str:
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace").strip().splitlines()
+    except OSError:
+        return ""
+    return " | ".join(line.strip() for line in text[-lines:])
+
+
+def start(home: str | os.PathLike | None = None, port: int = 0, *, timeout: float = START_TIMEOUT) -> SandboxInfo:
+    """Start the sandbox in the background (or return the one already running) and wait until it answers."""
+    home_path = _home(home)
+    with _start_lock(home_path):
+        running = status(home_path)
+        if running is not None:
+            return running
+        folder = sandbox_dir(home_path)
+        folder.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(FileNotFoundError):
+            _info_path(home_path).unlink()  # stale: its server is gone
+        ready = folder / "server.ready"
+        with contextlib.suppress(FileNotFoundError):
+            ready.unlink()
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (_package_root(), env.get("PYTHONPATH", "")) if p)
+        env["PYTHONUNBUFFERED"] = "1"
+        log_path = folder / "server.log"
+        with open(log_path, "ab") as log:
+            process = subprocess.Popen(
+                [sys.executable, "-m", SERVER_MODULE, "--home", str(home_path), "--port", str(int(port)),
+                 "--ready-file", str(ready)],
+                stdin=subprocess.DEVNULL, stdout=log, stderr=log, cwd=str(folder), env=env,
+                start_new_session=True, close_fds=True,
+            )
+        # Collect the exit status whenever it comes, so a long-lived caller (a kernel) keeps no zombie.
+        threading.Thread(target=process.wait, name="sandbox-reaper", daemon=True).start()
+        info = _wait_until_ready(process, ready, home_path, log_path, timeout)
+        _write_info(home_path, info)
+        return info
+
+
+def _wait_until_ready(process: subprocess.Popen, ready: Path, home: Path, log_path: Path,
+                      timeout: float) -> SandboxInfo:
+    deadline = time.monotonic() + timeout
+    delay = 0.005
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SandboxError(
+                f"The sandbox server stopped while starting (exit code {process.returncode}): {_log_tail(log_path)}",
+                fix=f"Read {log_path} for the details; `connect-sso-workshop sandbox stop` clears a stale server.",
+            )
+        try:
+            data = json.loads(ready.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            time.sleep(delay)
+            delay = min(delay * 1.5, 0.05)
+            continue
+        info = SandboxInfo(f"http://127.0.0.1:{int(data['port'])}", process.pid, int(data["port"]),
+                           str(data["started_at"]), str(home))
+        while time.monotonic() < deadline:
+            health = _health(info.endpoint, timeout=1.0)
+            if health is not None and health.get("pid") == process.pid:
+                return info
+            if process.poll() is not None:
+                break
+            time.sleep(0.01)
+        break
+    _terminate(process.pid)
+    raise SandboxError(
+        f"The sandbox server did not answer within {timeout:.0f} seconds.",
+        fix=f"Read {log_path}; then run `connect-sso-workshop sandbox start` again.",
+    )
+
+
+def _terminate(pid: int, timeout: float = STOP_TIMEOUT) -> None:
+    if not _pid_alive(pid) or not _is_our_server(pid):
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not _pid_alive(pid):
+            return
+        time.sleep(0.02)
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 2.0
+    while _pid_alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
+def stop(home: str | os.PathLike | None = None, *, timeout: float = STOP_TIMEOUT) -> bool:
+    """Stop the sandbox (its state stays on disk); True when a server was running."""
+    home_path = _home(home)
+    with _start_lock(home_path):
+        info = _read_info(home_path)
+        was_running = info is not None and _pid_alive(info.pid) and _is_our_server(info.pid)
+        if info is not None:
+            _terminate(info.pid, timeout)
+        for name in ("server.json", "server.ready"):
+            with contextlib.suppress(FileNotFoundError):
+                (sandbox_dir(home_path) / name).unlink()
+        return was_running
+
+
+def reset(home: str | os.PathLike | None = None) -> None:
+    """Delete every resource in the running sandbox; it keeps running on the same endpoint."""
+    info = status(home)
+    if info is None:
+        raise SandboxError("The sandbox is not running, so there is nothing to reset.",
+                           fix="Start it with `connect-sso-workshop sandbox start`.")
+    try:
+        answer = _http.request(info.endpoint, "/_sandbox/reset", {}, timeout=30)
+    except OSError as exc:
+        raise SandboxError(f"The sandbox did not answer the reset: {exc}.", fix=f"Read {info.log_path}.") from None
+    if answer.status != 200:
+        raise SandboxError(f"The sandbox refused the reset: {answer.body}.", fix=f"Read {info.log_path}.")
+
+
+def health(home: str | os.PathLike | None = None) -> dict | None:
+    """The running server's own report (persistence figures, moto version), or None."""
+    info = status(home)
+    return _health(info.endpoint) if info else None

@@ -1,0 +1,587 @@
+"""Amazon Connect as the workshop needs it: instance life cycle, default profiles, users, federation.
+
+moto keeps the instances; the sandbox adds the creation delay, the checks AWS makes, the default
+security and routing profiles, users, and ``GetFederationToken`` (judged by :mod:`federation`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import time
+import unicodedata
+import uuid
+from typing import Any, Callable
+
+from moto.core.responses import ActionResult, EmptyResult
+
+from workshop_lib.sandbox.awsapi import AwsError, account_of, json_body, now, paginate, param
+from workshop_lib.sandbox.backend import (
+    ConnectInstanceExtras,
+    ConnectUser,
+    RoutingProfile,
+    SecurityProfile,
+    backend,
+)
+
+CREATE_SECONDS_ENV = "WORKSHOP_SANDBOX_CREATE_SECONDS"
+DEFAULT_CREATE_SECONDS = 3.0
+IDENTITY_TYPES = ("SAML", "CONNECT_MANAGED", "EXISTING_DIRECTORY")
+ALIAS_RE = re.compile(r"^(?!d-)([\da-zA-Z]+)([-]*[\da-zA-Z])*$")
+DEFAULT_SECURITY_PROFILES = {
+    "Admin": "Grants all permissions.",
+    "Agent": "Grants permissions to use the Contact Control Panel.",
+    "CallCenterManager": "Grants permissions to manage users, metrics and routing.",
+    "QualityAnalyst": "Grants permissions to view metrics and listen to recordings.",
+}
+DEFAULT_ROUTING_PROFILE = "Basic Routing Profile"
+
+# Extra REST routes moto does not have (URI patterns from the Connect service model).
+ROUTES = (
+    r"{0}/users/(?P<InstanceId>[^/]+)$",
+    r"{0}/users-summary/(?P<InstanceId>[^/]+)$",
+    r"{0}/users/(?P<InstanceId>[^/]+)/(?P<UserId>[^/]+)$",
+    r"{0}/users/(?P<InstanceId>[^/]+)/(?P<UserId>[^/]+)/identity-info$",
+    r"{0}/users/(?P<InstanceId>[^/]+)/(?P<UserId>[^/]+)/security-profiles$",
+    r"{0}/users/(?P<InstanceId>[^/]+)/(?P<UserId>[^/]+)/routing-profile$",
+    r"{0}/users/(?P<InstanceId>[^/]+)/(?P<UserId>[^/]+)/phone-config$",
+    r"{0}/search-users$",
+    r"{0}/user/federate/(?P<InstanceId>[^/]+)$",
+    r"{0}/security-profiles-summary/(?P<InstanceId>[^/]+)$",
+    r"{0}/security-profiles/(?P<InstanceId>[^/]+)/(?P<SecurityProfileId>[^/]+)$",
+    r"{0}/routing-profiles-summary/(?P<InstanceId>[^/]+)$",
+    r"{0}/routing-profiles/(?P<InstanceId>[^/]+)/(?P<RoutingProfileId>[^/]+)$",
+    # The instance ARN also works as InstanceId where it is the last part of the path.
+    r"{0}/instance/(?P<InstanceId>arn:[^/]+/[^/]+)$",
+    r"{0}/users/(?P<InstanceId>arn:[^/]+/[^/]+)$",
+    r"{0}/users-summary/(?P<InstanceId>arn:[^/]+/[^/]+)$",
+    r"{0}/user/federate/(?P<InstanceId>arn:[^/]+/[^/]+)$",
+    r"{0}/security-profiles-summary/(?P<InstanceId>arn:[^/]+/[^/]+)$",
+    r"{0}/routing-profiles-summary/(?P<InstanceId>arn:[^/]+/[^/]+)$",
+)
+
+
+def create_seconds() -> float:
+    try:
+        return max(0.0, float(os.environ.get(CREATE_SECONDS_ENV, DEFAULT_CREATE_SECONDS)))
+    except ValueError:
+        return DEFAULT_CREATE_SECONDS
+
+
+def _moto_backend(account: str, region: str) -> Any:
+    from moto.connect.models import connect_backends
+
+    return connect_backends[account][region]
+
+
+def _instance_id(value: str) -> str:
+    """Connect accepts the instance ID or its ARN wherever an InstanceId is asked for."""
+    value = value or ""
+    return value.rsplit("/", 1)[-1] if value.startswith("arn:") else value
+
+
+def find_instance(account: str, region: str, instance_id: str) -> tuple[Any, ConnectInstanceExtras]:
+    """The moto instance and its extras; ResourceNotFoundException as Connect answers."""
+    ident = _instance_id(instance_id)
+    moto_instance = _moto_backend(account, region).instances.get(ident)
+    if moto_instance is None:
+        raise AwsError("ResourceNotFoundException", f"Instance not found: {instance_id}")
+    extras = backend(account, region).connect.get(ident)
+    if extras is None:  # made before the sandbox knew it (never in practice); give it the defaults
+        extras = _new_extras(account, region, moto_instance, ready_at=0.0)
+    _settle(moto_instance, extras)
+    return moto_instance, extras
+
+
+def _settle(moto_instance: Any, extras: ConnectInstanceExtras) -> None:
+    if moto_instance.instance_status == "CREATION_IN_PROGRESS" and time.time() >= extras.ready_at:
+        moto_instance.instance_status = "ACTIVE"
+
+
+def active_instance(account: str, region: str, instance_id: str) -> tuple[Any, ConnectInstanceExtras]:
+    moto_instance, extras = find_instance(account, region, instance_id)
+    if moto_instance.instance_status != "ACTIVE":
+        raise AwsError(
+            "InvalidRequestException",
+            f"The instance {moto_instance.id} is {moto_instance.instance_status}; wait until describe_instance "
+            "reports ACTIVE.",
+        )
+    return moto_instance, extras
+
+
+def _new_extras(account: str, region: str, moto_instance: Any, *, ready_at: float) -> ConnectInstanceExtras:
+    extras = ConnectInstanceExtras(instance_id=moto_instance.id, ready_at=ready_at)
+    stamp = now()
+    for name, description in DEFAULT_SECURITY_PROFILES.items():
+        ident = str(uuid.uuid4())
+        extras.security_profiles[ident] = SecurityProfile(
+            ident, f"{moto_instance.arn}/security-profile/{ident}", name, description, moto_instance.id, stamp
+        )
+    ident = str(uuid.uuid4())
+    extras.routing_profiles[ident] = RoutingProfile(
+        ident, f"{moto_instance.arn}/routing-profile/{ident}", DEFAULT_ROUTING_PROFILE,
+        "Default routing profile", moto_instance.id, stamp,
+    )
+    backend(account, region).connect[moto_instance.id] = extras
+    return extras
+
+
+# ---- instances ----------------------------------------------------------------------------------
+
+
+def create_instance(self: Any) -> Any:
+    body = json_body(self)
+    account, region = account_of(self), self.region
+    kind = body.get("IdentityManagementType")
+    alias = body.get("InstanceAlias")
+    directory = body.get("DirectoryId")
+    token = body.get("ClientToken")
+    if kind not in IDENTITY_TYPES:
+        raise AwsError(
+            "InvalidRequestException",
+            f"1 validation error detected: Value '{kind}' at 'identityManagementType' failed to satisfy constraint: "
+            f"Member must satisfy enum value set: [{', '.join(IDENTITY_TYPES)}]",
+        )
+    fingerprint = hashlib.sha256(
+        json.dumps({k: v for k, v in body.items() if k != "ClientToken"}, sort_keys=True).encode()
+    ).hexdigest()
+    if token:
+        for extras in backend(account, region).connect.values():
+            if extras.client_token == token:
+                if extras.request_fingerprint != fingerprint:
+                    raise AwsError(
+                        "InvalidRequestException",
+                        "The ClientToken was already used for a different CreateInstance request.",
+                    )
+                known = _moto_backend(account, region).instances.get(extras.instance_id)
+                if known is not None:
+                    return ActionResult({"Id": known.id, "Arn": known.arn})
+    if kind == "EXISTING_DIRECTORY" and not directory:
+        raise AwsError("InvalidRequestException", "DirectoryId is required when IdentityManagementType is EXISTING_DIRECTORY.")
+    if kind != "EXISTING_DIRECTORY" and directory:
+        raise AwsError("InvalidRequestException", f"DirectoryId is only allowed with EXISTING_DIRECTORY, not {kind}.")
+    if kind != "EXISTING_DIRECTORY" and not alias:
+        raise AwsError("InvalidRequestException", f"InstanceAlias is required when IdentityManagementType is {kind}.")
+    if alias is not None:
+        if len(alias) > 45 or not ALIAS_RE.match(alias):
+            raise AwsError(
+                "InvalidRequestException",
+                f"1 validation error detected: Value '{alias}' at 'instanceAlias' failed to satisfy constraint: "
+                "Member must satisfy regular expression pattern: ^(?!d-)([\\da-zA-Z]+)([-]*[\\da-zA-Z])*$ "
+                "and have length less than or equal to 45",
+            )
+        if _alias_taken(alias):
+            raise AwsError("InvalidRequestException", f"The alias {alias} is already in use; choose another alias.")
+    result = _moto_backend(account, region).create_instance(
+        identity_management_type=kind,
+        inbound_calls_enabled=bool(body.get("InboundCallsEnabled")),
+        outbound_calls_enabled=bool(body.get("OutboundCallsEnabled")),
+        instance_alias=alias,
+        tags=body.get("Tags"),
+    )
+    moto_instance = _moto_backend(account, region).instances[result["Id"]]
+    delay = create_seconds()
+    moto_instance.instance_status = "CREATION_IN_PROGRESS" if delay > 0 else "ACTIVE"
+    extras = _new_extras(account, region, moto_instance, ready_at=time.time() + delay)
+    extras.client_token, extras.request_fingerprint = token, fingerprint
+    return ActionResult({"Id": moto_instance.id, "Arn": moto_instance.arn})
+
+
+def _alias_taken(alias: str) -> bool:
+    """Aliases are unique across AWS; in the sandbox, across every account and Region it holds."""
+    from moto.connect.models import connect_backends
+
+    for _account, _region, region_backend in connect_backends.iter_backends():
+        if any((i.instance_alias or "").lower() == alias.lower() for i in region_backend.instances.values()):
+            return True
+    return False
+
+
+def describe_instance(self: Any) -> Any:
+    moto_instance, _ = find_instance(account_of(self), self.region, param(self, "InstanceId"))
+    return ActionResult({"Instance": moto_instance.to_dict()})
+
+
+def list_instances(self: Any) -> Any:
+    account, region = account_of(self), self.region
+    instances = list(_moto_backend(account, region).instances.values())
+    for moto_instance in instances:
+        extras = backend(account, region).connect.get(moto_instance.id)
+        if extras is not None:
+            _settle(moto_instance, extras)
+    page, token = paginate(instances, param(self, "MaxResults"), param(self, "NextToken"), default=10, maximum=10,
+                           error_code="InvalidRequestException")
+    result: dict[str, Any] = {"InstanceSummaryList": [i.to_summary_dict() for i in page]}
+    if token:
+        result["NextToken"] = token
+    return ActionResult(result)
+
+
+def delete_instance(self: Any) -> Any:
+    account, region = account_of(self), self.region
+    moto_instance, _ = find_instance(account, region, param(self, "InstanceId"))
+    _moto_backend(account, region).delete_instance(instance_id=moto_instance.id)
+    backend(account, region).connect.pop(moto_instance.id, None)
+    return EmptyResult()
+
+
+# ---- profiles -----------------------------------------------------------------------------------
+
+
+def _summary(profile: SecurityProfile | RoutingProfile, region: str) -> dict[str, Any]:
+    return {"Id": profile.id, "Arn": profile.arn, "Name": profile.name,
+            "LastModifiedTime": profile.last_modified, "LastModifiedRegion": region}
+
+
+def list_security_profiles(self: Any) -> Any:
+    _, extras = active_instance(account_of(self), self.region, param(self, "InstanceId"))
+    profiles = sorted(extras.security_profiles.values(), key=lambda p: p.name)
+    page, token = paginate(profiles, param(self, "MaxResults"), param(self, "NextToken"), maximum=1000)
+    result: dict[str, Any] = {"SecurityProfileSummaryList": [_summary(p, self.region) for p in page]}
+    if token:
+        result["NextToken"] = token
+    return ActionResult(result)
+
+
+def list_routing_profiles(self: Any) -> Any:
+    _, extras = active_instance(account_of(self), self.region, param(self, "InstanceId"))
+    profiles = sorted(extras.routing_profiles.values(), key=lambda p: p.name)
+    page, token = paginate(profiles, param(self, "MaxResults"), param(self, "NextToken"), maximum=1000)
+    result: dict[str, Any] = {"RoutingProfileSummaryList": [_summary(p, self.region) for p in page]}
+    if token:
+        result["NextToken"] = token
+    return ActionResult(result)
+
+
+def describe_security_profile(self: Any) -> Any:
+    _, extras = active_instance(account_of(self), self.region, param(self, "InstanceId"))
+    profile = extras.security_profiles.get(param(self, "SecurityProfileId"))
+    if profile is None:
+        raise AwsError("ResourceNotFoundException", f"Security profile not found: {param(self, 'SecurityProfileId')}")
+    return ActionResult({"SecurityProfile": {
+        "Id": profile.id, "OrganizationResourceId": profile.instance_id, "Arn": profile.arn,
+        "SecurityProfileName": profile.name, "Description": profile.description, "Tags": {},
+        "LastModifiedTime": profile.last_modified, "LastModifiedRegion": self.region, "Type": "AWS_MANAGED",
+    }})
+
+
+def describe_routing_profile(self: Any) -> Any:
+    _, extras = active_instance(account_of(self), self.region, param(self, "InstanceId"))
+    profile = extras.routing_profiles.get(param(self, "RoutingProfileId"))
+    if profile is None:
+        raise AwsError("ResourceNotFoundException", f"Routing profile not found: {param(self, 'RoutingProfileId')}")
+    users = sum(1 for u in extras.users.values() if u.routing_profile_id == profile.id)
+    return ActionResult({"RoutingProfile": {
+        "InstanceId": profile.instance_id, "Name": profile.name, "RoutingProfileArn": profile.arn,
+        "RoutingProfileId": profile.id, "Description": profile.description,
+        "MediaConcurrencies": [{"Channel": "VOICE", "Concurrency": 1}], "Tags": {},
+        "NumberOfAssociatedQueues": 1, "NumberOfAssociatedUsers": users, "IsDefault": True,
+        "LastModifiedTime": profile.last_modified, "LastModifiedRegion": self.region,
+    }})
+
+
+# ---- users --------------------------------------------------------------------------------------
+
+
+def _check_username(username: str, saml: bool) -> None:
+    from workshop_lib.rules.usernames import is_connect_username, username_problems
+
+    if is_connect_username(username) if saml else re.fullmatch(r"[a-zA-Z0-9_.@-]{1,100}", username):
+        return
+    problems = username_problems(username) or [
+        "Use at most 64 characters from letters, digits and _ - . @ ('@' only in an email form)."
+    ]
+    raise AwsError("InvalidParameterException", f"The username '{username}' is not valid. " + " ".join(problems))
+
+
+def _check_identity_info(info: dict[str, Any], kind: str) -> dict[str, str]:
+    info = {k: unicodedata.normalize("NFC", str(v)) for k, v in (info or {}).items() if v is not None}
+    if kind == "SAML" and info.get("Email"):
+        raise AwsError(
+            "InvalidRequestException",
+            "IdentityInfo.Email is not supported for an instance with SAML-based identity management; "
+            "the username is the email that RoleSessionName carries.",
+        )
+    if kind in ("SAML", "CONNECT_MANAGED") and not (info.get("FirstName") and info.get("LastName")):
+        raise AwsError("InvalidParameterException", "IdentityInfo.FirstName and IdentityInfo.LastName are required.")
+    for key in ("FirstName", "LastName"):
+        if len(info.get(key, "")) > 100:
+            raise AwsError("InvalidParameterException", f"IdentityInfo.{key} is longer than 100 characters.")
+    return info
+
+
+def _check_phone_config(config: dict[str, Any] | None) -> dict[str, Any]:
+    config = dict(config or {"PhoneType": "SOFT_PHONE"})
+    if config.get("PhoneType") not in ("SOFT_PHONE", "DESK_PHONE"):
+        raise AwsError("InvalidParameterException", f"PhoneConfig.PhoneType must be SOFT_PHONE or DESK_PHONE, not {config.get('PhoneType')!r}.")
+    if config["PhoneType"] == "DESK_PHONE" and not config.get("DeskPhoneNumber"):
+        raise AwsError("InvalidParameterException", "PhoneConfig.DeskPhoneNumber is required for DESK_PHONE.")
+    config.setdefault("AutoAccept", False)
+    config.setdefault("AfterContactWorkTimeLimit", 0)
+    return config
+
+
+def _check_profiles(extras: ConnectInstanceExtras, security_ids: list[str] | None, routing_id: str | None) -> None:
+    security_ids = security_ids or []
+    if not 1 <= len(security_ids) <= 10:
+        raise AwsError("InvalidParameterException", "SecurityProfileIds must hold between 1 and 10 security profile IDs.")
+    for ident in security_ids:
+        if ident not in extras.security_profiles:
+            raise AwsError("ResourceNotFoundException", f"Security profile not found: {ident}")
+    if routing_id is not None and routing_id not in extras.routing_profiles:
+        raise AwsError("ResourceNotFoundException", f"Routing profile not found: {routing_id}")
+
+
+def create_user(self: Any) -> Any:
+    body = json_body(self)
+    moto_instance, extras = active_instance(account_of(self), self.region, param(self, "InstanceId"))
+    kind = moto_instance.identity_management_type
+    username = body.get("Username") or ""
+    if kind == "SAML":
+        if body.get("Password"):
+            raise AwsError("InvalidRequestException",
+                           "Password is not supported for an instance with SAML-based identity management.")
+        if body.get("DirectoryUserId"):
+            raise AwsError("InvalidRequestException",
+                           "DirectoryUserId is not supported for an instance with SAML-based identity management.")
+    elif kind == "CONNECT_MANAGED" and not body.get("Password"):
+        raise AwsError("InvalidParameterException", "Password is required for an instance whose users Amazon Connect manages.")
+    _check_username(username, kind == "SAML")
+    info = _check_identity_info(body.get("IdentityInfo") or {}, kind)
+    phone = _check_phone_config(body.get("PhoneConfig"))
+    _check_profiles(extras, body.get("SecurityProfileIds"), body.get("RoutingProfileId"))
+    if any(u.username == username for u in extras.users.values()):
+        raise AwsError("DuplicateResourceException", f"User with username {username} already exists.")
+    ident = str(uuid.uuid4())
+    user = ConnectUser(
+        id=ident, arn=f"{moto_instance.arn}/agent/{ident}", username=username, identity_info=info,
+        phone_config=phone, security_profile_ids=list(body["SecurityProfileIds"]),
+        routing_profile_id=body["RoutingProfileId"], hierarchy_group_id=body.get("HierarchyGroupId"),
+        directory_user_id=body.get("DirectoryUserId"), tags=dict(body.get("Tags") or {}), last_modified=now(),
+    )
+    extras.users[ident] = user
+    return ActionResult({"UserId": user.id, "UserArn": user.arn})
+
+
+def _user(self: Any) -> tuple[Any, ConnectInstanceExtras, ConnectUser]:
+    moto_instance, extras = active_instance(account_of(self), self.region, param(self, "InstanceId"))
+    user_id = param(self, "UserId")
+    user = extras.users.get(user_id)
+    if user is None:
+        raise AwsError("ResourceNotFoundException", f"User not found: {user_id}")
+    return moto_instance, extras, user
+
+
+def _user_dict(user: ConnectUser, region: str, *, search: bool = False) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "Id": user.id, "Arn": user.arn, "Username": user.username,
+        "IdentityInfo": ({k: v for k, v in user.identity_info.items() if k in ("FirstName", "LastName")}
+                         if search else dict(user.identity_info)),
+        "PhoneConfig": dict(user.phone_config), "SecurityProfileIds": list(user.security_profile_ids),
+        "RoutingProfileId": user.routing_profile_id, "Tags": dict(user.tags),
+    }
+    if user.hierarchy_group_id:
+        data["HierarchyGroupId"] = user.hierarchy_group_id
+    if user.directory_user_id:
+        data["DirectoryUserId"] = user.directory_user_id
+    if not search:
+        data["LastModifiedTime"] = user.last_modified
+        data["LastModifiedRegion"] = region
+    return data
+
+
+def list_users(self: Any) -> Any:
+    _, extras = active_instance(account_of(self), self.region, param(self, "InstanceId"))
+    users = list(extras.users.values())
+    page, token = paginate(users, param(self, "MaxResults"), param(self, "NextToken"), maximum=1000)
+    result: dict[str, Any] = {"UserSummaryList": [
+        {"Id": u.id, "Arn": u.arn, "Username": u.username, "LastModifiedTime": u.last_modified,
+         "LastModifiedRegion": self.region} for u in page
+    ]}
+    if token:
+        result["NextToken"] = token
+    return ActionResult(result)
+
+
+def describe_user(self: Any) -> Any:
+    _, _, user = _user(self)
+    return ActionResult({"User": _user_dict(user, self.region)})
+
+
+_SEARCH_FIELDS: dict[str, Callable[[ConnectUser], str]] = {
+    "username": lambda u: u.username,
+    "firstname": lambda u: u.identity_info.get("FirstName", ""),
+    "lastname": lambda u: u.identity_info.get("LastName", ""),
+    "name": lambda u: f"{u.identity_info.get('FirstName', '')} {u.identity_info.get('LastName', '')}",
+    "resourceid": lambda u: u.id,
+    "routingprofileid": lambda u: u.routing_profile_id,
+    "securityprofileid": lambda u: " ".join(u.security_profile_ids),
+}
+
+
+def _matches(user: ConnectUser, criteria: dict[str, Any] | None) -> bool:
+    if not criteria:
+        return True
+    if criteria.get("OrConditions"):
+        return any(_matches(user, c) for c in criteria["OrConditions"])
+    if criteria.get("AndConditions"):
+        return all(_matches(user, c) for c in criteria["AndConditions"])
+    condition = criteria.get("StringCondition")
+    if condition:
+        field_name = str(condition.get("FieldName", "")).lower()
+        getter = _SEARCH_FIELDS.get(field_name)
+        if getter is None:
+            raise AwsError("InvalidParameterException", f"FieldName {condition.get('FieldName')!r} cannot be searched.")
+        actual, wanted = getter(user), str(condition.get("Value", ""))
+        how = condition.get("ComparisonType", "EXACT")
+        if how == "EXACT":
+            return actual == wanted if field_name == "username" else actual.lower() == wanted.lower()
+        if how == "STARTS_WITH":
+            return actual.lower().startswith(wanted.lower())
+        if how == "CONTAINS":
+            return wanted.lower() in actual.lower()
+        raise AwsError("InvalidParameterException", f"ComparisonType {how!r} is not supported.")
+    return True
+
+
+def search_users(self: Any) -> Any:
+    _, extras = active_instance(account_of(self), self.region, param(self, "InstanceId"))
+    found = [u for u in extras.users.values() if _matches(u, param(self, "SearchCriteria"))]
+    page, token = paginate(found, param(self, "MaxResults"), param(self, "NextToken"), maximum=500)
+    result: dict[str, Any] = {"Users": [_user_dict(u, self.region, search=True) for u in page],
+                              "ApproximateTotalCount": len(found)}
+    if token:
+        result["NextToken"] = token
+    return ActionResult(result)
+
+
+def update_user_identity_info(self: Any) -> Any:
+    moto_instance, _, user = _user(self)
+    user.identity_info = _check_identity_info(param(self, "IdentityInfo") or {}, moto_instance.identity_management_type)
+    user.last_modified = now()
+    return EmptyResult()
+
+
+def update_user_security_profiles(self: Any) -> Any:
+    _, extras, user = _user(self)
+    ids = param(self, "SecurityProfileIds")
+    _check_profiles(extras, ids, None)
+    user.security_profile_ids, user.last_modified = list(ids), now()
+    return EmptyResult()
+
+
+def update_user_routing_profile(self: Any) -> Any:
+    _, extras, user = _user(self)
+    routing_id = param(self, "RoutingProfileId")
+    _check_profiles(extras, user.security_profile_ids, routing_id)
+    user.routing_profile_id, user.last_modified = routing_id, now()
+    return EmptyResult()
+
+
+def update_user_phone_config(self: Any) -> Any:
+    _, _, user = _user(self)
+    user.phone_config, user.last_modified = _check_phone_config(param(self, "PhoneConfig")), now()
+    return EmptyResult()
+
+
+def delete_user(self: Any) -> Any:
+    _, extras, user = _user(self)
+    del extras.users[user.id]
+    return EmptyResult()
+
+
+# ---- federation ---------------------------------------------------------------------------------
+
+
+def get_federation_token(self: Any) -> Any:
+    """GetFederationToken with the caller's credentials: they must belong to a SAML-assumed role session."""
+    from workshop_lib.sandbox import federation
+
+    account = account_of(self)
+    session = federation.session_for_access_key(account, self.get_access_key())
+    if session is None:
+        raise AwsError(
+            "InvalidRequestException",
+            "Provided identity cannot be used for federation with Amazon Connect: call GetFederationToken with "
+            "the credentials of the role assumed through SAML (AssumeRoleWithSAML).",
+        )
+    try:
+        token = federation.federate(account, self.region, param(self, "InstanceId"), session)
+    except federation.FederationRefused as refused:
+        raise AwsError(refused.api_code, refused.message) from None
+    return ActionResult(token.api_response())
+
+
+# ---- installation -------------------------------------------------------------------------------
+
+OPERATIONS: dict[str, Callable[[Any], Any]] = {
+    fn.__name__: fn
+    for fn in (
+        create_instance, describe_instance, list_instances, delete_instance,
+        list_security_profiles, list_routing_profiles, describe_security_profile, describe_routing_profile,
+        create_user, list_users, describe_user, search_users, update_user_identity_info,
+        update_user_security_profiles, update_user_routing_profile, update_user_phone_config, delete_user,
+        get_federation_token,
+    )
+}
+
+
+# moto's other Connect operations, still served by moto itself.
+MOTO_OPERATIONS = ("TagResource", "UntagResource", "ListTagsForResource", "AssociateAnalyticsDataSet",
+                   "DisassociateAnalyticsDataSet", "ListAnalyticsDataAssociations")
+_ROUTER: list[tuple[str, "re.Pattern[str]", str]] = []
+
+
+def _router() -> list[tuple[str, "re.Pattern[str]", str]]:
+    """(method, path pattern, operation) for the operations the sandbox serves, exact patterns first.
+
+    moto compiles a router over all ~430 Connect operations on the first request (about 0.3 s);
+    matching the two dozen served here is instant.
+    """
+    if not _ROUTER:
+        from botocore import xform_name
+        from moto.core.utils import get_service_model
+
+        model = get_service_model("connect")
+        names = {xform_name(n): n for n in model.operation_names}
+        wanted = [names[n] for n in OPERATIONS] + list(MOTO_OPERATIONS)
+        exact, greedy = [], []
+        for name in wanted:
+            http = model.operation_model(name).http
+            uri = http["requestUri"].split("?", 1)[0]
+            labels = re.findall(r"\{([^}]+)\}", uri)
+            pattern = re.escape(uri)
+            for label in labels:
+                pattern = pattern.replace(re.escape("{" + label + "}"), f"(?P<{label.rstrip('+')}>[^/]+)")
+            exact.append((http["method"], re.compile(f"^{pattern}/?$"), name))
+            if labels and uri.endswith("}"):  # the last label may hold an ARN with slashes
+                last = labels[-1].rstrip("+")
+                greedy.append((http["method"], re.compile("^" + pattern.replace(f"(?P<{last}>[^/]+)", f"(?P<{last}>.+)") + "$"), name))
+        _ROUTER.extend(exact + greedy)
+    return _ROUTER
+
+
+def _action_from_method_and_uri(self: Any, request: Any) -> str:
+    from urllib.parse import unquote
+
+    path = request.path
+    for method, pattern, name in _router():
+        match = pattern.match(path) if method == request.method else None
+        if match:
+            self.uri_match = {k: unquote(v) for k, v in match.groupdict().items()}
+            return name
+    return None  # type: ignore[return-value]
+
+
+def install() -> None:
+    """Attach the operations to moto's ConnectResponse and route their URLs (before the first request)."""
+    from moto.connect import urls
+    from moto.connect.responses import ConnectResponse
+
+    for name, fn in OPERATIONS.items():
+        setattr(ConnectResponse, name, fn)
+    ConnectResponse._get_action_from_method_and_request_uri = _action_from_method_and_uri  # type: ignore[method-assign]
+    for pattern in ROUTES:
+        urls.url_paths.setdefault(pattern, ConnectResponse.dispatch)

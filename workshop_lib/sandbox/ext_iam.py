@@ -1,0 +1,165 @@
+"""IAM and STS checks that moto skips: SAML metadata, duplicate providers, trust policies, strict SAML.
+
+The metadata is judged by :func:`workshop_lib.saml.load_metadata` (the same code the doctor uses),
+and ``AssumeRoleWithSAML`` by :mod:`workshop_lib.sandbox.aws_signin` (the same code the simulated
+browser sign-in uses).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, Callable
+
+from moto.core.responses import ActionResult
+
+from workshop_lib.sandbox.awsapi import AwsError, account_of
+
+PROVIDER_NAME_RE = re.compile(r"^[\w._-]{1,128}$")
+PROVIDER_QUOTA = 100
+_PRINCIPAL_KEYS = ("AWS", "Federated", "Service", "CanonicalUser")
+
+
+def _iam(account: str) -> Any:
+    from moto.iam.models import iam_backends
+
+    return iam_backends[account]["aws"]
+
+
+def check_metadata(document: str | None) -> Any:
+    """The metadata report; InvalidInput "Could not parse metadata" when IAM would refuse it (F5)."""
+    from workshop_lib.saml import load_metadata
+
+    if not document:
+        raise AwsError("InvalidInput", "Could not parse metadata")
+    try:
+        report = load_metadata(document.encode("utf-8"))
+    except Exception:  # whatever the parser cannot read, IAM cannot either
+        raise AwsError("InvalidInput", "Could not parse metadata") from None
+    if not report.iam_ok:
+        raise AwsError("InvalidInput", "Could not parse metadata")
+    return report
+
+
+def _apply_valid_until(provider: Any, report: Any) -> None:
+    valid_until = getattr(report, "valid_until", None)
+    if valid_until is not None:
+        provider.valid_until = valid_until.replace(tzinfo=None)
+
+
+def _wrap_create_saml_provider(original: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def create_saml_provider(self: Any) -> Any:
+        iam = _iam(account_of(self))
+        name = self._get_param("Name") or ""
+        if not PROVIDER_NAME_RE.match(name):
+            raise AwsError("ValidationError", f"The specified value for name is invalid. It must contain only "
+                                              f"alphanumeric characters and/or the following: _.-")
+        if name in iam.saml_providers:
+            raise AwsError("EntityAlreadyExists", f"SAMLProvider {name} already exists.")
+        if len(iam.saml_providers) >= PROVIDER_QUOTA:
+            raise AwsError("LimitExceeded", f"Cannot exceed quota for SAMLProvidersPerAccount: {PROVIDER_QUOTA}")
+        report = check_metadata(self._get_param("SAMLMetadataDocument"))
+        result = original(self)
+        _apply_valid_until(iam.saml_providers[name], report)
+        return result
+
+    return create_saml_provider
+
+
+def _wrap_update_saml_provider(original: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def update_saml_provider(self: Any) -> Any:
+        iam = _iam(account_of(self))
+        provider = iam.get_saml_provider(self._get_param("SAMLProviderArn"))  # NoSuchEntity as IAM answers
+        report = check_metadata(self._get_param("SAMLMetadataDocument"))
+        result = original(self)
+        _apply_valid_until(provider, report)
+        return result
+
+    return update_saml_provider
+
+
+def check_trust_policy(account: str, document: str | None) -> None:
+    """What IAM checks in a role's trust policy; MalformedPolicyDocument as IAM answers."""
+    from moto.iam.policy_validation import IAMTrustPolicyDocumentValidator
+
+    IAMTrustPolicyDocumentValidator(document or "").validate()  # JSON, version, actions, no Resource
+    statements = json.loads(document or "{}").get("Statement")
+    for statement in statements if isinstance(statements, list) else [statements]:
+        if not isinstance(statement, dict):
+            continue
+        if "Principal" not in statement and "NotPrincipal" not in statement:
+            raise AwsError("MalformedPolicyDocument", "Missing required field Principal")
+        principal = statement.get("Principal", statement.get("NotPrincipal"))
+        if principal == "*":
+            continue
+        if not isinstance(principal, dict) or not principal or any(k not in _PRINCIPAL_KEYS for k in principal):
+            raise AwsError("MalformedPolicyDocument", f"Invalid principal in policy: {json.dumps(principal)}")
+        federated = principal.get("Federated", [])
+        for value in [federated] if isinstance(federated, str) else federated:
+            if ":saml-provider/" in value and not _provider_exists(account, value):
+                raise AwsError("MalformedPolicyDocument", f'Invalid principal in policy: "Federated":"{value}"')
+
+
+def _provider_exists(account: str, arn: str) -> bool:
+    return any(p.arn == arn for p in _iam(account).list_saml_providers())
+
+
+def _wrap_create_role(original: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def create_role(self: Any) -> Any:
+        check_trust_policy(account_of(self), self._get_param("AssumeRolePolicyDocument"))
+        return original(self)
+
+    return create_role
+
+
+def _wrap_update_assume_role_policy(original: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def update_assume_role_policy(self: Any) -> Any:
+        check_trust_policy(account_of(self), self._get_param("PolicyDocument"))
+        return original(self)
+
+    return update_assume_role_policy
+
+
+def assume_role_with_saml(self: Any) -> Any:
+    """AssumeRoleWithSAML judged as STS does (signature, issuer, audience, recipient, trust, names)."""
+    from workshop_lib.sandbox import aws_signin
+
+    account = account_of(self)
+    try:
+        session = aws_signin.judge(
+            account, self._get_param("SAMLAssertion") or "",
+            role_arn=self._get_param("RoleArn"), principal_arn=self._get_param("PrincipalArn"),
+            duration=self._get_param("DurationSeconds"),
+        )
+    except aws_signin.SignInRefused as refused:
+        raise AwsError(refused.sts_code, refused.message) from None
+    assumed = aws_signin.assume(account, session)
+    return ActionResult({
+        "Credentials": assumed,
+        "AssumedRoleUser": {"AssumedRoleId": assumed.user_id, "Arn": assumed.arn},
+        "PackedPolicySize": 0,
+        "Subject": session.subject or "",
+        "SubjectType": session.subject_type,
+        "Issuer": session.issuer,
+        "Audience": session.recipient,
+        "NameQualifier": session.name_qualifier,
+    })
+
+
+def _validate_version(self: Any) -> None:
+    """IAM accepts 2008-10-17 or no Version at all (policy variables then stay literal text); moto does not."""
+    assert self._policy_json.get("Version", "2008-10-17") in ("2012-10-17", "2008-10-17")
+
+
+def install() -> None:
+    from moto.iam.policy_validation import BaseIAMPolicyValidator
+    from moto.iam.responses import IamResponse
+    from moto.sts.responses import TokenResponse
+
+    BaseIAMPolicyValidator._validate_version = _validate_version  # type: ignore[method-assign]
+
+    IamResponse.create_saml_provider = _wrap_create_saml_provider(IamResponse.create_saml_provider)
+    IamResponse.update_saml_provider = _wrap_update_saml_provider(IamResponse.update_saml_provider)
+    IamResponse.create_role = _wrap_create_role(IamResponse.create_role)
+    IamResponse.update_assume_role_policy = _wrap_update_assume_role_policy(IamResponse.update_assume_role_policy)
+    TokenResponse.assume_role_with_saml = assume_role_with_saml

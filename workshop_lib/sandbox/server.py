@@ -1,0 +1,275 @@
+"""The sandbox server process: moto plus the workshop's extensions, on 127.0.0.1 only.
+
+Run as ``python -m workshop_lib.sandbox.server --home DIR --port 0``; :mod:`control` does that in the
+background. Every request is served under one lock, and the state is written to disk after it
+(when it changed), so a SIGKILL loses nothing that was answered. Besides the AWS APIs it serves:
+
+- ``GET  /_sandbox/health``                  pid, port, moto version, persistence figures;
+- ``POST /_sandbox/reset``                   wipe every resource, keep running;
+- ``POST /_sandbox/console/<action>``        the simulated console (see :mod:`console`);
+- ``POST /_sandbox/portal/sign-in``          the simulated browser sign-in (see :mod:`signin`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as _dt
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+HOST = "127.0.0.1"  # never 0.0.0.0: the sandbox accepts any credentials
+ACCOUNT = "123456789012"
+log = logging.getLogger("workshop.sandbox")
+
+# Extensions are installed when moto builds the app for a service (its first request), which keeps
+# the server's start-up down to moto's core; Connect's URL routes must exist before that moment.
+_INSTALLERS: dict[str, Callable[[], None]] = {}
+_INSTALLED: set[Callable[[], None]] = set()
+
+
+def _install_for(service: str) -> None:
+    installer = _INSTALLERS.get(service)
+    if installer is not None and installer not in _INSTALLED:
+        _INSTALLED.add(installer)
+        installer()
+
+
+def _register_installers() -> None:
+    from workshop_lib.sandbox import ext_connect, ext_iam, ext_idc
+
+    _INSTALLERS.update({
+        "connect": ext_connect.install,
+        "ssoadmin": ext_idc.install,
+        "identitystore": ext_idc.install,
+        "iam": ext_iam.install,
+        "sts": ext_iam.install,
+    })
+
+
+def install_extensions() -> None:
+    """Install every extension now (for in-process use; the server installs them lazily)."""
+    _register_installers()
+    for service in list(_INSTALLERS):
+        _install_for(service)
+
+
+class SandboxApp:
+    """WSGI: the sandbox's own routes, else moto; persists after every request that changed the state."""
+
+    def __init__(self, store: Any, *, home: Path, started_at: str) -> None:
+        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+        def create_app(service: Any) -> Any:
+            _install_for(str(service))
+            return create_backend_app(service)
+
+        self.moto = DomainDispatcherApplication(create_app)
+        self.store = store
+        self.home = home
+        self.started_at = started_at
+        self.port = 0
+        self.lock = threading.RLock()
+        self.persist_error = ""
+        self.state_warning = ""
+
+    # ---- WSGI ---------------------------------------------------------------------------------
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if path == "/_sandbox/health":
+            return _reply(start_response, 200, self.health())
+        if path.startswith("/_sandbox/"):
+            return self._own_route(environ, start_response, path)
+        with self.lock:
+            captured: dict[str, Any] = {}
+            chunks: list[bytes] = []
+
+            def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[[bytes], None]:
+                captured["status"], captured["headers"] = status, headers
+                return chunks.append
+
+            result = self.moto(environ, capture)
+            try:
+                chunks.extend(result)
+            finally:
+                if hasattr(result, "close"):
+                    result.close()
+            if path.rstrip("/") == "/moto-api/reset":
+                self._after_reset()
+            self._persist()
+        start_response(captured["status"], captured["headers"])
+        return chunks
+
+    def _own_route(self, environ: dict[str, Any], start_response: Callable[..., Any], path: str) -> Iterable[bytes]:
+        from workshop_lib.sandbox import console, signin
+
+        if environ.get("REQUEST_METHOD") != "POST":
+            return _reply(start_response, 405, {"error": {"message": "Use POST.", "code": "input"}})
+        try:
+            payload = _json_body(environ)
+        except ValueError:
+            return _reply(start_response, 400, {"error": {"message": "The body is not a JSON object.", "code": "input"}})
+        account = environ.get("HTTP_X_MOTO_ACCOUNT_ID") or ACCOUNT
+        with self.lock:
+            try:
+                if path == "/_sandbox/reset":
+                    self._reset()
+                    body: dict[str, Any] = {"ok": True}
+                elif path.startswith("/_sandbox/console/"):
+                    body = console.run(account, path.rsplit("/", 1)[-1], payload)
+                elif path == "/_sandbox/portal/sign-in":
+                    body = signin.sign_in(account, str(payload.get("user") or ""), str(payload.get("application") or ""),
+                                          payload.get("password"), payload.get("relay_state"))
+                else:
+                    return _reply(start_response, 404, {"error": {"message": f"No sandbox route {path}.", "code": "input"}})
+            except console.ConsoleRefused as refused:
+                self._persist()
+                return _reply(start_response, refused.status, refused.as_dict())
+            except Exception as exc:  # a bug must answer as an error, never kill the server
+                log.exception("sandbox route %s failed", path)
+                return _reply(start_response, 500, {"error": {"message": f"The sandbox failed: {exc}", "code": "internal"}})
+            self._persist()
+        return _reply(start_response, 200, body)
+
+    # ---- state --------------------------------------------------------------------------------
+    def _persist(self) -> None:
+        try:
+            self.store.save_if_changed()
+            self.persist_error = ""
+        except Exception as exc:  # keep serving; report it in /_sandbox/health
+            self.persist_error = f"{type(exc).__name__}: {exc}"
+            log.error("could not save the sandbox state: %s", self.persist_error)
+
+    def _reset(self) -> None:
+        from moto.core.base_backend import BackendDict
+        from moto.core.model_instances import reset_model_data
+
+        BackendDict.reset()
+        reset_model_data()
+        self._after_reset()
+
+    def _after_reset(self) -> None:
+        from workshop_lib.sandbox.persistence import clear_extras
+
+        clear_extras()
+        self.store.forget()
+
+    def health(self) -> dict[str, Any]:
+        import moto
+
+        return {
+            "ok": True, "service": "connect-sso-workshop sandbox", "pid": os.getpid(), "port": self.port,
+            "home": str(self.home), "account": ACCOUNT, "moto": getattr(moto, "__version__", "unknown"),
+            "started_at": self.started_at, "persist": self.store.stats.as_dict(), "persist_error": self.persist_error,
+            "state_warning": self.state_warning,
+        }
+
+
+def _json_body(environ: dict[str, Any]) -> dict[str, Any]:
+    try:
+        size = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        size = 0
+    raw = environ["wsgi.input"].read(size) if size else b""
+    data = json.loads(raw or b"{}")
+    if not isinstance(data, dict):
+        raise ValueError("not an object")
+    return data
+
+
+def _reply(start_response: Callable[..., Any], status: int, body: dict[str, Any]) -> list[bytes]:
+    data = json.dumps(body, default=str).encode("utf-8")
+    reason = {200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed", 409: "Conflict",
+              500: "Internal Server Error"}.get(status, "Error")
+    start_response(f"{status} {reason}", [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
+    return [data]
+
+
+@contextlib.contextmanager
+def _exclusive(state_dir: Path) -> Any:
+    """One server per state folder: a second one would overwrite the first one's state."""
+    state_dir.mkdir(parents=True, exist_ok=True)
+    with open(state_dir / ".lock", "a+") as handle:
+        try:
+            import fcntl
+        except ImportError:  # Windows: no advisory locks
+            yield
+            return
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise SystemExit(f"Another sandbox server is already using {state_dir}.") from None
+        yield
+
+
+def _write_ready(path: Path | None, info: dict[str, Any]) -> None:
+    if path is None:
+        return
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(info), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m workshop_lib.sandbox.server", description=__doc__.split("\n")[0])
+    parser.add_argument("--home", required=True, help="the workshop home; state goes to HOME/sandbox/state")
+    parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    parser.add_argument("--ready-file", help="write {port, pid} here once listening")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr)
+
+    home = Path(args.home).expanduser()
+    state_dir = home / "sandbox" / "state"
+    started_at = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
+    t0 = time.perf_counter()
+    with _exclusive(state_dir):
+        from werkzeug.serving import WSGIRequestHandler, make_server
+
+        from workshop_lib.sandbox.persistence import StateStore
+
+        _register_installers()
+        store = StateStore(state_dir)
+        loaded = store.load()
+        app = SandboxApp(store, home=home, started_at=started_at)
+        app.state_warning = loaded.warning
+        if loaded.warning:
+            log.warning(loaded.warning)
+
+        class QuietHandler(WSGIRequestHandler):
+            def log_request(self, code: Any = "-", size: Any = "-") -> None:
+                if str(code).startswith(("4", "5")) and self.path != "/favicon.ico":
+                    super().log_request(code, size)
+
+        server = make_server(HOST, args.port, app, threaded=True, request_handler=QuietHandler)
+        app.port = server.server_port
+
+        def stop(signum: int, _frame: Any) -> None:
+            raise SystemExit(0)
+
+        signal.signal(signal.SIGTERM, stop)
+        ready = Path(args.ready_file) if args.ready_file else None
+        _write_ready(ready, {"port": server.server_port, "pid": os.getpid(), "started_at": started_at})
+        log.info("sandbox listening on http://%s:%d (pid %d, state %s, restored=%s, %.0f ms)", HOST,
+                 server.server_port, os.getpid(), state_dir, loaded.restored, (time.perf_counter() - t0) * 1000)
+        print(f"http://{HOST}:{server.server_port}", flush=True)
+        try:
+            server.serve_forever()
+        except (SystemExit, KeyboardInterrupt):
+            pass
+        finally:
+            with app.lock:
+                app._persist()
+            server.server_close()
+            log.info("sandbox stopped")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
