@@ -269,27 +269,15 @@ def chains_from(settings: "Settings") -> dict[str, Chain]:
     for side, chain in defaults.items():
         chains[side] = Chain(
             side,
-            app=_named(settings, chain.app, f"{side}_app", f"{side}_application"),
-            provider=_named(settings, chain.provider, f"{side}_provider", f"{side}_saml_provider"),
-            role=_named(settings, chain.role, f"{side}_role"),
-            group=_named(settings, chain.group, f"{side}_group"),
-            policy=_named(settings, chain.policy, "policy", "federation_policy", f"{side}_policy"),
+            app=settings.name(f"{side}_app"),
+            provider=settings.name(f"{side}_provider"),
+            role=settings.name(f"{side}_role"),
+            group=settings.name(f"{side}s_group"),
+            policy=settings.name("policy"),
             security_profile=chain.security_profile,
             destination=chain.destination,
         )
     return chains
-
-
-def _named(settings: "Settings", default: str, *keys: str) -> str:
-    for key in keys:
-        if key in settings.names and settings.names[key]:
-            return settings.names[key]
-    for key in keys:
-        try:
-            return settings.name(key)
-        except Exception:  # noqa: BLE001 - unknown key or names table not available: use the default
-            continue
-    return default
 
 
 def _partition_of(region: str) -> str:

@@ -48,11 +48,11 @@ class SandboxInfo:
 
 
 def _home(home: str | os.PathLike | None) -> Path:
-    if home is not None:
-        return Path(home).expanduser()
-    from workshop_lib.settings import workshop_home
+    if home is None:
+        from workshop_lib.settings import workshop_home
 
-    return workshop_home()
+        home = workshop_home()
+    return Path(home).expanduser().absolute()  # the server runs in another folder
 
 
 def sandbox_dir(home: str | os.PathLike | None = None) -> Path:
@@ -173,6 +173,11 @@ def _log_tail(path: Path, lines: int = 3) -> str:
 def start(home: str | os.PathLike | None = None, port: int = 0, *, timeout: float = START_TIMEOUT) -> SandboxInfo:
     """Start the sandbox in the background (or return the one already running) and wait until it answers."""
     home_path = _home(home)
+    try:
+        sandbox_dir(home_path).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SandboxError(f"Cannot create the sandbox folder {sandbox_dir(home_path)}: {exc.strerror}.",
+                           fix="Set WORKSHOP_HOME to a folder you can write.") from None
     with _start_lock(home_path):
         running = status(home_path)
         if running is not None:

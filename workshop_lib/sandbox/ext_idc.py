@@ -12,7 +12,7 @@ from typing import Any, Callable
 from moto.core.responses import ActionResult, EmptyResult
 
 from workshop_lib.sandbox.awsapi import AwsError, account_of, now, paginate, param, random_hex
-from workshop_lib.sandbox.backend import Application, IdcInstance, backend, idc_home, workshop_backends
+from workshop_lib.sandbox.backend import Application, IdcInstance, backend, idc_home
 
 CONNECT_PROVIDER_ARN = "arn:aws:sso::aws:applicationProvider/catalog/AmazonConnect"
 CUSTOM_SAML_PROVIDER_ARN = "arn:aws:sso::aws:applicationProvider/custom-saml"
@@ -398,4 +398,4 @@ def install() -> None:
     IdentityStoreBackend._IdentityStoreBackend__get_identity_store = _known_store_only  # type: ignore[attr-defined]
 
 
-__all__ = ["CONNECT_PROVIDER_ARN", "PROVIDER_BY_NAME", "install", "workshop_backends"]
+__all__ = ["CONNECT_PROVIDER_ARN", "PROVIDER_BY_NAME", "install"]

@@ -28,7 +28,7 @@ BAD_LOGIN = "Incorrect username or password."
 
 def hash_password(password: str, salt: bytes | None = None) -> str:
     salt = salt or secrets.token_bytes(16)
-    digest = hashlib.pbkdf2_hmac("sha256", password.encode(), salt, 100_000)
+    digest = hashlib.pbkdf2_hmac("sha256", password.encode(), salt, 20_000)
     return f"pbkdf2_sha256${salt.hex()}${digest.hex()}"
 
 
