@@ -232,3 +232,9 @@ def test_relay_state_round_trips(uuid, region, destination, new_domain):
     assert parsed.url == url
     findings = check_relay_state(url, str(uuid), region)
     assert [f.severity for f in findings] == ([Severity.WARNING] if destination == "legacy-ccp" else [])
+
+
+def test_relay_state_that_is_not_a_url_is_a_finding_not_an_exception():
+    findings = check_relay_state("https://[::1/connect/federate/x")
+    assert [f.code for f in findings] == ["F12"]
+    assert "not a valid URL" in findings[0].message

@@ -341,7 +341,11 @@ def _analyse(text: str | None, instance_id: str | None, region: str | None) -> _
         else:
             a.add(Severity.ERROR, "The relay state does not start with https://.", "Add https:// in front.")
             value = "https://" + value.lstrip("/")
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # e.g. an unclosed '[' read as an IPv6 host
+        a.add(Severity.ERROR, "The relay state is not a valid URL.", _BUILD_FIX)
+        return a
     _check_host((parts.hostname or "").lower(), region, a)
     _check_path(parts.path, instance_id, a)
     _check_query(parts.query, parts.fragment, a)
