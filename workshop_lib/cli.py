@@ -51,6 +51,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except WorkshopError as exc:
         print(f"connect-sso-workshop: {exc.describe()}", file=sys.stderr)
         return EXIT_FINDINGS
+    except BrokenPipeError:  # `... | head` closed the pipe: not an error worth a traceback
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except KeyboardInterrupt:
         print("connect-sso-workshop: interrupted; run the same command again to continue.", file=sys.stderr)
         return 130

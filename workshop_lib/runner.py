@@ -70,17 +70,24 @@ def run_notebooks(
     kernel_name: str = "python3",
 ) -> RunReport:
     """Execute each notebook in order, stopping at the first failure; executed copies go to ``out_dir``."""
+    import shutil
+    import tempfile
+
     import nbformat
+    from jupyter_client.manager import KernelManager
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
     from workshop_lib import settings as settings_mod
 
     out_dir.mkdir(parents=True, exist_ok=True)
+    ipc_dir = Path(tempfile.mkdtemp(prefix="workshop-kernels-"))
     report = RunReport(started=_dt.datetime.now().replace(microsecond=0).isoformat(), target=settings_mod.load().target)
     for path in workshop_notebooks(include):
         nb = nbformat.read(path, as_version=4)
-        client = NotebookClient(nb, timeout=timeout, kernel_name=kernel_name, resources={"metadata": {"path": str(path.parent)}}, store_widget_state=True)
+        # IPC transport: the kernel talks over local sockets in a private folder, not TCP ports.
+        km = KernelManager(kernel_name=kernel_name, transport="ipc", ip=str(ipc_dir / path.stem))
+        client = NotebookClient(nb, km=km, timeout=timeout, kernel_name=kernel_name, resources={"metadata": {"path": str(path.parent)}}, store_widget_state=True)
         started = time.monotonic()
         say(f"running {path.name} …")
         try:
@@ -91,11 +98,15 @@ def run_notebooks(
             result = NotebookResult(path.name, False, time.monotonic() - started, f"{exc.ename}: {exc.evalue}", failed)
         except Exception as exc:  # noqa: BLE001 - a kernel that dies or times out is reported, not raised
             result = NotebookResult(path.name, False, time.monotonic() - started, f"{type(exc).__name__}: {exc}")
+        finally:
+            if km.has_kernel:
+                km.shutdown_kernel(now=False)
         nbformat.write(nb, out_dir / path.name)
         report.notebooks.append(result)
         say(f"  {'ok' if result.ok else 'FAILED: ' + result.error} ({result.seconds:.1f} s)")
         if not result.ok:
             break
+    shutil.rmtree(ipc_dir, ignore_errors=True)
     return report
 
 

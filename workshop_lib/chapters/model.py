@@ -105,8 +105,7 @@ class Step:
             self.run(ctx)
         elif self.simulate is not None and ctx.is_sandbox:
             self.simulate(ctx)
-        elif self.kind == "console":
-            return self.check(ctx)
+        # A console step on a real account cannot be performed: checking it is all we can do.
         return self.check(ctx)
 
 

@@ -46,7 +46,9 @@ def run_lab(args: argparse.Namespace) -> int:
 
         info = control.ensure_running()
         print(f"Sandbox running at {info}")
-    argv = [sys.executable, "-m", "jupyter", "lab", f"--notebook-dir={_notebook_folder()}", "--ServerApp.ip=127.0.0.1"]
+    argv = [sys.executable, "-m", "jupyter", "lab", f"--ServerApp.root_dir={_notebook_folder()}", "--ServerApp.ip=127.0.0.1"]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:  # containers and workshop VMs often run as root
+        argv.append("--allow-root")
     if args.port:
         argv.append(f"--port={args.port}")
     if args.no_browser or os.environ.get("CI"):
