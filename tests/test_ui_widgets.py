@@ -119,3 +119,12 @@ def test_step_card_renders_as_a_widget_bundle(ctx):
     card = StepCard(_step(lambda c: Status.done("ok")), ctx)
     bundle = card._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle
+
+
+def test_a_corrupt_settings_file_shows_a_sentence_in_the_cell(ctx, tmp_path):
+    from workshop_lib import ui
+
+    (tmp_path / "settings.json").write_text("{oops")
+    shown = ui.status_board()
+    assert "not valid JSON" in shown.value and "workshop-error" in shown.value
+    assert list(tmp_path.glob("settings.json.broken-*"))

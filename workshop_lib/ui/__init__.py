@@ -6,29 +6,53 @@ console steps through the simulated console in the sandbox) and shows its card; 
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+from typing import Any, Callable
 
 from workshop_lib.chapters.context import Context
+from workshop_lib.errors import WorkshopError
+
+
+def _friendly(fn: Callable) -> Callable:
+    """A cell shows a sentence, never a traceback, when settings or the sandbox are not usable."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except WorkshopError as exc:
+            import ipywidgets as W
+
+            from workshop_lib.ui.widgets import message_html
+
+            return W.HTML(message_html(exc.describe(), "error"))
+
+    return wrapper
 
 
 def _context() -> Context:
-    return Context()
+    """The learner's context; on the sandbox target, the sandbox is started if it is not running (kernel restarts, reboots)."""
+    import os
+
+    ctx = Context()
+    if ctx.is_sandbox and not os.environ.get("WORKSHOP_SANDBOX_ENDPOINT"):
+        from workshop_lib.sandbox import control
+
+        control.ensure_running()
+    return ctx
 
 
+@_friendly
 def start():
     """00: apply WORKSHOP_* overrides, start the sandbox when it is the target, and show the settings form."""
     from workshop_lib import settings
     from workshop_lib.ui.settings_form import SettingsForm
 
     settings.apply_environment()
-    ctx = _context()
-    if ctx.is_sandbox:
-        from workshop_lib.sandbox import control
-
-        control.ensure_running()
-    return SettingsForm(ctx)
+    return SettingsForm(_context())
 
 
+@_friendly
 def environment():
     """Versions, the kernel's Python, and a warning with the fix when the kernel is not the package's environment."""
     import ipywidgets as W
@@ -44,6 +68,7 @@ def environment():
     return W.HTML(f"{text}<table>{rows}</table>")
 
 
+@_friendly
 def step(key: str, run: bool = True):
     """Show a step's card; with ``run`` (the default) perform it first — safe to repeat."""
     from workshop_lib.chapters import find_step
@@ -57,41 +82,48 @@ def step(key: str, run: bool = True):
     return card
 
 
+@_friendly
 def check(key: str):
     """Show a step's card with its current status, changing nothing."""
     return step(key, run=False)
 
 
+@_friendly
 def status_board():
     from workshop_lib.ui.board import StatusBoard
 
     return StatusBoard(_context())
 
 
+@_friendly
 def metadata_upload(app_key: str = "agent"):
     from workshop_lib.ui.inspectors import MetadataUpload
 
     return MetadataUpload(_context(), app_key)
 
 
+@_friendly
 def saml_inspector():
     from workshop_lib.ui.inspectors import SamlInspector
 
     return SamlInspector()
 
 
+@_friendly
 def doctor():
     from workshop_lib.ui.inspectors import DoctorView
 
     return DoctorView(_context())
 
 
+@_friendly
 def cleanup():
     from workshop_lib.ui.cleanup_panel import CleanupPanel
 
     return CleanupPanel(_context())
 
 
+@_friendly
 def labs():
     from workshop_lib.ui.labs_panel import LabsPanel
 
