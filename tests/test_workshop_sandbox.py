@@ -89,3 +89,28 @@ def test_cleanup_removes_ours_and_keeps_decoys(learner, aws):
     left = st.load()
     assert [e.kind for e in left.ledger] == ["organizations.organization"]
     assert left.instance_id == ""
+
+
+def test_settings_form_lists_the_sandbox_instances_and_selects_ours(learner):
+    from workshop_lib.chapters import find_step
+    from workshop_lib.ui.settings_form import SettingsForm
+
+    assert find_step("connect.instance").perform(learner).state is State.DONE
+    form = SettingsForm(learner)
+    ours = st.load().instance_arn
+    assert form.instance_picker.value == ours
+    assert any("SAML" in label for label, value in form.instance_picker.options if value == ours)
+
+
+def test_step_card_buttons_run_and_check_against_the_sandbox(learner):
+    from workshop_lib.chapters import find_step
+    from workshop_lib.ui.step_card import StepCard
+
+    card = StepCard(find_step("org.organization"), learner)
+    assert card.refresh().state is State.MISSING
+    card.run_button.click()
+    card.join()
+    assert card.status.state is State.DONE and "workshop-done" in card.badge.value
+    card.check_button.click()
+    card.join()
+    assert card.status.state is State.DONE

@@ -39,6 +39,7 @@ class SettingsForm(Displayable):
         self.widget = W.VBox([self.target, self.profile, self.region, self.idc_region, W.HBox([self.instance_picker, self.refresh_button]), self.instance_text, self.prefix, self.message])
         self.widget.add_class("workshop-settings-form")
         self.profile.layout.display = "" if s.target == "aws" else "none"
+        self.list_instances(select=s.instance_arn)
 
     # ---- events -----------------------------------------------------------------------------
     def _on_change(self, change) -> None:
@@ -89,7 +90,8 @@ class SettingsForm(Displayable):
         self._say(f"Instance {ref.instance_id} chosen.", "ok")
         return True
 
-    def list_instances(self) -> list[tuple[str, str]]:
+    def list_instances(self, select: str = "") -> list[tuple[str, str]]:
+        """Fill the picker with the account's instances in the chosen Region (one paginated call)."""
         from workshop_lib.aws.resources import list_instances
 
         try:
@@ -101,6 +103,8 @@ class SettingsForm(Displayable):
             (f"{i.get('InstanceAlias', '?')} — {i['Id']} ({i.get('IdentityManagementType', '?')})", i["Arn"]) for i in found
         ]
         self.instance_picker.options = options
+        if select and any(value == select for _, value in options):
+            self.instance_picker.value = select
         self._say(f"{len(found)} instance(s) in {self.region.value}.", "info")
         return options
 
