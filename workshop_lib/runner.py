@@ -15,6 +15,12 @@ from typing import Callable
 from workshop_lib.errors import WorkshopError
 
 NOTEBOOK_DIR = Path(__file__).resolve().parents[1] / "notebooks"
+# Appended to each notebook while it runs (and removed before the copy is written): the kernel's API calls.
+CALLS_MARK = "__workshop_calls__"
+CALLS_CELL = (
+    "import json as _json\nfrom workshop_lib.aws.session import CALLS as _calls\n"
+    f"print({CALLS_MARK!r} + _json.dumps({{f'{{s}}:{{o}}': n for (s, o), n in _calls.counts.items()}}))"
+)
 
 
 def notebook_dir() -> Path:
@@ -37,6 +43,26 @@ class NotebookResult:
     seconds: float
     error: str = ""
     cell: int | None = None
+    calls: dict[str, int] = field(default_factory=dict)  # "service:Operation" -> count, from the kernel
+
+    @property
+    def writes(self) -> int:
+        return count_writes(self.calls)
+
+
+def count_writes(calls: dict[str, int]) -> int:
+    """How many of ``calls`` ("service:Operation" -> n) change something, by the session's CallCounter rule."""
+    from workshop_lib.aws.session import CallCounter
+
+    return CallCounter({tuple(k.split(":", 1)): n for k, n in calls.items()}).writes()  # type: ignore[misc]
+
+
+def merge_calls(*many: dict[str, int]) -> dict[str, int]:
+    total: dict[str, int] = {}
+    for calls in many:
+        for op, n in calls.items():
+            total[op] = total.get(op, 0) + n
+    return dict(sorted(total.items()))
 
 
 @dataclass
@@ -45,17 +71,24 @@ class RunReport:
     target: str
     notebooks: list[NotebookResult] = field(default_factory=list)
     steps: list[dict] = field(default_factory=list)
-    calls: dict[str, int] = field(default_factory=dict)
+    calls: dict[str, int] = field(default_factory=dict)  # every API call of the run, kernels included
 
     @property
     def ok(self) -> bool:
         return all(n.ok for n in self.notebooks)
 
+    @property
+    def writes(self) -> int:
+        return count_writes(self.calls)
+
     def markdown(self) -> str:
-        lines = [f"# Workshop run {self.started} ({self.target})", "", "| notebook | result | seconds |", "|---|---|---|"]
+        lines = [f"# Workshop run {self.started} ({self.target})", "", "| notebook | result | seconds | API calls | writes |", "|---|---|---|---|---|"]
         for n in self.notebooks:
             result = "ok" if n.ok else f"FAILED at cell {n.cell}: {n.error}"
-            lines.append(f"| {n.name} | {result} | {n.seconds:.1f} |")
+            lines.append(f"| {n.name} | {result} | {n.seconds:.1f} | {sum(n.calls.values())} | {n.writes} |")
+        if self.calls:
+            lines += ["", f"API calls by operation: {sum(self.calls.values())} in all, {self.writes} writes.", "", "| operation | calls |", "|---|---|"]
+            lines += [f"| {op} | {n} |" for op, n in sorted(self.calls.items(), key=lambda kv: (-kv[1], kv[0]))]
         if self.steps:
             lines += ["", "| chapter | step | status | summary |", "|---|---|---|---|"]
             lines += [f"| {s['chapter']} | {s['step']} | {s['status']} | {s['summary'].replace('|', '/')} |" for s in self.steps]
@@ -85,6 +118,7 @@ def run_notebooks(
     report = RunReport(started=_dt.datetime.now().replace(microsecond=0).isoformat(), target=settings_mod.load().target)
     for path in workshop_notebooks(include):
         nb = nbformat.read(path, as_version=4)
+        nb.cells.append(nbformat.v4.new_code_cell(CALLS_CELL, metadata={"tags": ["workshop-calls"]}))
         # IPC transport: the kernel talks over local sockets in a private folder, not TCP ports.
         km = KernelManager(kernel_name=kernel_name, transport="ipc", ip=str(ipc_dir / path.stem))
         client = NotebookClient(nb, km=km, timeout=timeout, kernel_name=kernel_name, resources={"metadata": {"path": str(path.parent)}}, store_widget_state=True)
@@ -101,6 +135,8 @@ def run_notebooks(
         finally:
             if km.has_kernel:
                 km.shutdown_kernel(now=False)
+        result.calls = _kernel_calls(nb.cells.pop())
+        report.calls = merge_calls(report.calls, result.calls)
         nbformat.write(nb, out_dir / path.name)
         report.notebooks.append(result)
         say(f"  {'ok' if result.ok else 'FAILED: ' + result.error} ({result.seconds:.1f} s)")
@@ -108,6 +144,18 @@ def run_notebooks(
             break
     shutil.rmtree(ipc_dir, ignore_errors=True)
     return report
+
+
+def _kernel_calls(cell) -> dict[str, int]:
+    """The API calls the kernel reported in the appended cell (empty when the notebook stopped before it)."""
+    for out in cell.get("outputs", []):
+        for line in str(out.get("text", "")).splitlines():
+            if line.startswith(CALLS_MARK):
+                try:
+                    return dict(sorted(json.loads(line[len(CALLS_MARK):]).items()))
+                except ValueError:
+                    return {}
+    return {}
 
 
 def attach_status(report: RunReport) -> None:
@@ -122,5 +170,5 @@ def attach_status(report: RunReport) -> None:
 def write_report(report: RunReport, out_dir: Path) -> Path:
     path = out_dir / "report.md"
     path.write_text(report.markdown(), encoding="utf-8")
-    (out_dir / "report.json").write_text(json.dumps({"ok": report.ok, "target": report.target, "notebooks": [n.__dict__ for n in report.notebooks], "steps": report.steps}, indent=2), encoding="utf-8")
+    (out_dir / "report.json").write_text(json.dumps({"ok": report.ok, "target": report.target, "notebooks": [n.__dict__ for n in report.notebooks], "steps": report.steps, "calls": report.calls, "writes": report.writes}, indent=2), encoding="utf-8")
     return path

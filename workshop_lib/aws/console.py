@@ -60,6 +60,32 @@ def has_password(ctx: "Context", user_name: str) -> bool:
     return ctx.settings.confirmed.get(f"otp:{user_name}") == "set"
 
 
+def users_with_password(ctx: "Context") -> set[str]:
+    """Every user the simulated console gave a one-time password (one settings read, for many people)."""
+    return {k[4:] for k, v in ctx.settings.confirmed.items() if k.startswith("otp:") and v == "set"}
+
+
+def set_passwords(ctx: "Context", user_names: list[str]) -> None:
+    """``set_password`` for many users: the identity store read once, the settings written once."""
+    import secrets
+
+    from workshop_lib.aws.resources import identity_store_id
+
+    if not user_names:
+        return
+    endpoint, store = _endpoint(ctx), identity_store_id(ctx)
+    done = []
+    try:
+        for name in user_names:
+            _client().set_user_password(endpoint, store, name, secrets.token_urlsafe(12))
+            done.append(name)
+    finally:
+        if done:
+            with ctx.update() as s:
+                for name in done:
+                    s.confirmed[f"otp:{name}"] = "set"
+
+
 def set_password(ctx: "Context", user_name: str) -> None:
     """Give the sandbox user a random one-time password, as the console's 'Generate a one-time password' does."""
     import secrets

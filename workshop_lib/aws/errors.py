@@ -64,7 +64,7 @@ def translate(exc: BaseException, action: str = "") -> WorkshopError:
             return AwsError("AWS does not recognise these credentials.", fix="Check the profile chosen in 00_start_here; its keys may have been deleted or mistyped.", code=code)
         if code in _THROTTLED:
             return AwsError(f"AWS kept throttling {op} even after retries.", fix="Wait a minute and re-run the cell; nothing was lost.", code=code)
-        return AwsError(f"{op} failed: {message or code}.", fix=_fix_for(code), code=code)
+        return AwsError(f"{op} failed: {(message or code).rstrip('.')}.", fix=_fix_for(code), code=code)
     if isinstance(exc, bx.BotoCoreError):
         return AwsError(f"{action or 'The AWS call'} failed: {exc}.", fix="Re-run the cell; if it keeps failing, run the doctor.")
     return AwsError(f"{action or 'The AWS call'} failed unexpectedly: {exc}.", fix="Re-run the cell; if it keeps failing, please report it.")

@@ -334,7 +334,7 @@ def _verdict(number: str, needs: tuple[Need, ...], verdicts: Verdicts, settings:
     restricted = any(r in (SCP, BOUNDARY, EXPLICIT_DENY) for r in reasons)
     explanation = (
         f"Chapter {number} needs {len(missing)} permission{'s' if len(missing) > 1 else ''} that {principal.arn} lacks: "
-        f"{', '.join(missing)}. Why: {'; '.join(reasons)}. "
+        f"{', '.join(missing)}. Why: {'; '.join(r if len(missing) > 1 else r.replace('them', 'it') for r in reasons)}. "
         f"Ask your facilitator to attach {POLICY_FILE} to this {'role' if ':role/' in principal.arn else 'user'}"
         f"{' and to lift the restriction named above' if restricted else ''}."
     )

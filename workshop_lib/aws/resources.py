@@ -206,8 +206,14 @@ def ensure_organization(ctx: "Context") -> dict:
     org = describe_organization(ctx)
     if org:
         return org
-    with explained("organizations:CreateOrganization"):
+    try:
         org = ctx.client("organizations").create_organization(FeatureSet="ALL")["Organization"]
+    except _client_error() as exc:
+        # A retry after a lost answer finds the Organization the first attempt made.
+        org = describe_organization(ctx) if error_code(exc) == "AlreadyInOrganizationException" else None
+        if org is None:
+            with explained("organizations:CreateOrganization"):
+                raise
     with ctx.update() as s:
         s.record("organizations.organization", org["Id"], id=org["Id"], arn=org["Arn"], keep=True)
     return org

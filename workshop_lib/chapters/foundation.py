@@ -26,8 +26,17 @@ def preflight_check(ctx: "Context") -> Status:
         with ctx.update() as w:
             w.account_id = report.account
     summary = f"{report.target}: account {report.account}, Connect in {report.region}, Identity Center in {report.idc_region}."
+    findings = []
     if report.organization_id and not report.is_management_account:
-        return Status.wrong(summary, [Finding("F15", Severity.ERROR, "This is a member account of an Organization.", "Use the management account's credentials (or a delegated administrator) for Identity Center.")], lines=report.lines())
+        findings.append(Finding("F15", Severity.ERROR, "This is a member account of an Organization.", "Use the management account's credentials (or a delegated administrator) for Identity Center."))
+    if s.target == "aws":
+        from workshop_lib.aws.permissions import missing_permissions
+
+        for verdict in missing_permissions(s).values():
+            if verdict.missing:
+                findings.append(Finding("permissions", Severity.ERROR, verdict.explanation, "Attach docs/least-privilege-policy.json (or the listed actions) to the identity you use.", details={"chapter": verdict.chapter, "missing": verdict.missing}))
+    if findings:
+        return Status.wrong(summary, findings, lines=report.lines())
     return Status.done(summary, lines=report.lines())
 
 

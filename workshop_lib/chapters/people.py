@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Optional, Sequence
 
 from workshop_lib.chapters.federation import Federation, idc_console
 from workshop_lib.chapters.model import CopyValue, Guide, Status, Step
 from workshop_lib.findings import Finding, Severity
 
 if TYPE_CHECKING:
+    from workshop_lib.agents import Agent
+    from workshop_lib.aws.bulk import OnboardResult
     from workshop_lib.chapters.context import Context
 
 
@@ -25,8 +27,8 @@ class Person:
         return "Admin" if self.role == "admin" else "Agent"
 
 
-def roster(ctx: "Context", fed: Federation) -> list[Person]:
-    """The people who sign in through ``fed``: the workshop's defaults plus any imported ones."""
+def everyone(ctx: "Context") -> list[Person]:
+    """Everybody in the workshop, agents and administrators: the defaults plus the imported people, each once."""
     from workshop_lib.rules import names
 
     people = [Person(u.username, u.first_name, u.last_name, "admin" if u.is_admin else "agent") for u in names.DEFAULT_USERS]
@@ -34,10 +36,33 @@ def roster(ctx: "Context", fed: Federation) -> list[Person]:
     seen: set[str] = set()
     out = []
     for p in people:
-        if p.role == fed.key and p.email not in seen:
+        if p.email not in seen:
             seen.add(p.email)
             out.append(p)
     return out
+
+
+def roster(ctx: "Context", fed: Federation) -> list[Person]:
+    """The people who sign in through ``fed``: the workshop's defaults plus any imported ones."""
+    return [p for p in everyone(ctx) if p.role == fed.key]
+
+
+def import_people(ctx: "Context", agents: Sequence["Agent"], *, workers: Optional[int] = None, dry_run: bool = False, page_size: Optional[int] = None) -> "OnboardResult":
+    """Add validated CSV rows to the roster (``settings.people``), then create what each of them is missing.
+
+    The roster is written first, so the chapter's steps, the doctor and the status board see the people
+    even when some creations fail; running the import (or the steps) again retries only what is missing.
+    """
+    from workshop_lib.agents import merge_people
+    from workshop_lib.aws.bulk import WORKERS, onboard
+
+    if not dry_run:
+        present = {p.email for p in everyone(ctx)}  # the defaults and everyone imported before
+        new = [a for a in agents if a.email not in present]
+        if new:
+            with ctx.update() as s:
+                s.people, _added = merge_people(s.people, new)
+    return onboard(ctx, agents, workers=workers or WORKERS, dry_run=dry_run, page_size=page_size)
 
 
 def _group_key(fed: Federation) -> str:
@@ -52,10 +77,12 @@ def _err(code: str, message: str, fix: str) -> Finding:
 
 def _connect_check(fed: Federation):
     def check(ctx: "Context") -> Status:
-        from workshop_lib.aws.resources import connect_users
+        from workshop_lib.aws.bulk import list_all
+        from workshop_lib.aws.errors import explained
 
         people = roster(ctx, fed)
-        users = connect_users(ctx)
+        with explained("connect:ListUsers"):
+            users = {u["Username"]: u for u in list_all(ctx.client("connect"), "list_users", "UserSummaryList", InstanceId=ctx.settings.instance_id)}
         lower = {u.lower(): u for u in users}
         missing, findings = [], []
         for p in people:
@@ -74,30 +101,31 @@ def _connect_check(fed: Federation):
     return check
 
 
-def _connect_run(fed: Federation):
-    def run(ctx: "Context") -> None:
-        from workshop_lib.aws.resources import connect_users, ensure_connect_user, profile_ids
+def _bulk_run(fed: Federation, part: str):
+    """One part of onboarding for the whole roster: one listing, then only what is missing, concurrently."""
 
-        people = roster(ctx, fed)
-        known = connect_users(ctx)
-        profiles = profile_ids(ctx) if any(p.email not in known for p in people) else None
-        for i, p in enumerate(people):
-            ctx.progress(i / max(len(people), 1), f"Connect user {p.email}")
-            ensure_connect_user(ctx, p.email, p.first, p.last, p.security_profile, known=known, profiles=profiles)
-        ctx.progress(1.0, "Connect users ready.")
+    def run(ctx: "Context") -> None:
+        from workshop_lib.aws.bulk import onboard
+
+        onboard(ctx, roster(ctx, fed), parts=(part,), roles=(fed.key,)).raise_for_failures()
 
     return run
+
+
+def _connect_run(fed: Federation):
+    return _bulk_run(fed, "connect")
 
 
 # ---- Identity Center users ---------------------------------------------------------------------
 
 def _idc_users(ctx: "Context") -> dict[str, str]:
     """Identity Center user name → user ID, in one paginated listing."""
+    from workshop_lib.aws.bulk import list_all
     from workshop_lib.aws.errors import explained
-    from workshop_lib.aws.resources import identity_store_id, paginate
+    from workshop_lib.aws.resources import identity_store_id
 
     with explained("identitystore:ListUsers"):
-        users = paginate(ctx.client("identitystore"), "list_users", "Users", IdentityStoreId=identity_store_id(ctx))
+        users = list_all(ctx.client("identitystore"), "list_users", "Users", IdentityStoreId=identity_store_id(ctx))
     return {u["UserName"]: u["UserId"] for u in users}
 
 
@@ -114,36 +142,25 @@ def _idc_check(fed: Federation):
 
 
 def _idc_run(fed: Federation):
-    def run(ctx: "Context") -> None:
-        from workshop_lib.aws.resources import ensure_idc_user
-
-        people = roster(ctx, fed)
-        users = _idc_users(ctx)
-        for i, p in enumerate(people):
-            ctx.progress(i / max(len(people), 1), f"Identity Center user {p.email}")
-            if p.email in users:
-                with ctx.update() as s:
-                    if not s.find("identitystore.user", p.email):
-                        s.record("identitystore.user", p.email, id=users[p.email], adopted=True)
-            else:
-                ensure_idc_user(ctx, p.email, p.first, p.last)
-        ctx.progress(1.0, "Identity Center users ready.")
-
-    return run
+    return _bulk_run(fed, "idc")
 
 
 # ---- group and memberships ---------------------------------------------------------------------
 
 def _group_check(fed: Federation):
     def check(ctx: "Context") -> Status:
-        from workshop_lib.aws.resources import find_group, group_member_ids
+        from workshop_lib.aws.bulk import list_all
+        from workshop_lib.aws.errors import explained
+        from workshop_lib.aws.resources import find_group, identity_store_id
 
         name = ctx.settings.name(_group_key(fed))
         group_id = find_group(ctx, name)
         if group_id is None:
             return Status.missing(f"No group called {name!r} yet.")
         users = _idc_users(ctx)
-        members = group_member_ids(ctx, group_id)
+        with explained("identitystore:ListGroupMemberships"):
+            found = list_all(ctx.client("identitystore"), "list_group_memberships", "GroupMemberships", IdentityStoreId=identity_store_id(ctx), GroupId=group_id)
+        members = {m["MemberId"]["UserId"] for m in found if "UserId" in (m.get("MemberId") or {})}
         missing = [p.email for p in roster(ctx, fed) if users.get(p.email) not in members]
         if missing:
             return Status.missing(f"{len(missing)} people are not in {name!r} yet: {', '.join(missing[:5])}.")
@@ -153,22 +170,7 @@ def _group_check(fed: Federation):
 
 
 def _group_run(fed: Federation):
-    def run(ctx: "Context") -> None:
-        from workshop_lib.aws.resources import ensure_group, ensure_membership, group_member_ids
-
-        name = ctx.settings.name(_group_key(fed))
-        description = "Amazon Connect agents" if fed.key == "agent" else "Amazon Connect administrators"
-        group_id = ensure_group(ctx, name, description)
-        users = _idc_users(ctx)
-        members = group_member_ids(ctx, group_id)
-        for p in roster(ctx, fed):
-            if p.email not in users:
-                from workshop_lib.errors import WorkshopError
-
-                raise WorkshopError(f"{p.email} is not an Identity Center user yet.", fix="Run the Identity Center users step first.")
-            ensure_membership(ctx, group_id, users[p.email], known=members, label=f"{name}/{p.email}")
-
-    return run
+    return _bulk_run(fed, "membership")
 
 
 # ---- assignment --------------------------------------------------------------------------------
@@ -214,7 +216,8 @@ def _password_check(fed: Federation):
         people = roster(ctx, fed)
         if not ctx.is_sandbox:
             return Status.unknown("No API sets or reads passwords: give each person a one-time password in the console (Users → Reset password → Generate a one-time password).")
-        without = [p.email for p in people if not console.has_password(ctx, p.email)]
+        holders = console.users_with_password(ctx)
+        without = [p.email for p in people if p.email not in holders]
         if without:
             return Status.missing(f"{len(without)} people have no password yet: {', '.join(without[:5])}.")
         return Status.done(f"All {len(people)} {fed.audience} can sign in.")
@@ -241,9 +244,8 @@ def _password_simulate(fed: Federation):
     def simulate(ctx: "Context") -> None:
         from workshop_lib.aws import console
 
-        for p in roster(ctx, fed):
-            if not console.has_password(ctx, p.email):
-                console.set_password(ctx, p.email)
+        holders = console.users_with_password(ctx)
+        console.set_passwords(ctx, [p.email for p in roster(ctx, fed) if p.email not in holders])
 
     return simulate
 

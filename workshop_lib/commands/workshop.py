@@ -60,7 +60,7 @@ def run_lab(args: argparse.Namespace) -> int:
 def run_run(args: argparse.Namespace) -> int:
     from workshop_lib import settings as settings_mod
     from workshop_lib.aws.session import CALLS
-    from workshop_lib.runner import attach_status, run_notebooks, write_report
+    from workshop_lib.runner import attach_status, merge_calls, run_notebooks, write_report
 
     if args.target:
         os.environ["WORKSHOP_TARGET"] = args.target
@@ -79,8 +79,10 @@ def run_run(args: argparse.Namespace) -> int:
         raise InputError("--fresh only applies to the sandbox: it would forget what was created in your account.", fix="Leave out --fresh, or use `cleanup` first.")
     out = Path(args.out)
     report = run_notebooks(out, include=args.only)
+    before = dict(CALLS.counts)
     attach_status(report)
-    report.calls = {f"{svc}:{op}": n for (svc, op), n in sorted(CALLS.counts.items())}
+    status_calls = {f"{svc}:{op}": n - before.get((svc, op), 0) for (svc, op), n in CALLS.counts.items() if n != before.get((svc, op), 0)}
+    report.calls = merge_calls(report.calls, status_calls)  # the kernels' calls and the final status check
     path = write_report(report, out)
     print(f"report: {path}")
     if not report.ok:

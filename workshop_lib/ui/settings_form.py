@@ -21,14 +21,14 @@ class SettingsForm(Displayable):
         s = ctx.settings
         regions = connect_regions("aws") + connect_regions("aws-us-gov")
         idc_regions = all_regions("aws", "sso-admin") + all_regions("aws-us-gov", "sso-admin")
-        self.target = W.ToggleButtons(options=[("Sandbox (no AWS account)", "sandbox"), ("My AWS account", "aws")], value=s.target, description="Target")
+        self.target = W.ToggleButtons(options=[("Sandbox (no AWS account)", "sandbox"), ("My AWS account", "aws")], value=s.target, description="Target", style={"button_width": "auto"})
         self.profile = W.Combobox(value=s.profile, options=_profiles(), placeholder="default credentials", description="Profile", ensure_option=False)
         self.region = W.Dropdown(options=regions, value=s.region if s.region in regions else "us-east-1", description="Connect Region")
         self.idc_region = W.Dropdown(options=["(same as Connect)"] + idc_regions, value=s.idc_region or "(same as Connect)", description="IdC Region")
         self.instance_picker = W.Dropdown(options=[("(create a new one in chapter 01)", "")], value="", description="Instance", layout=W.Layout(width="60%"))
         self.instance_text = W.Text(value=s.instance_arn or s.instance_id, placeholder="or paste an instance ID or ARN", description="Paste", layout=W.Layout(width="80%"))
         self.prefix = W.Text(value=s.name_prefix, placeholder="optional, e.g. team7-", description="Name prefix")
-        self.refresh_button = W.Button(description="List my instances", icon="refresh")
+        self.refresh_button = W.Button(description="List my instances", icon="refresh", layout=W.Layout(width="auto"))
         self.message = W.HTML()
         for w in (self.target, self.profile, self.region, self.idc_region, self.prefix):
             w.style.description_width = "110px"

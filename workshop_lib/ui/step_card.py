@@ -49,7 +49,7 @@ class StepCard(Displayable):
         self.badge = W.HTML()
         self.why = W.HTML(f"<i>{html.escape(step.why)}</i>")
         self.summary = W.HTML()
-        self.progress = W.FloatProgress(value=0.0, min=0.0, max=1.0, layout=W.Layout(width="60%", visibility="hidden"))
+        self.progress = W.FloatProgress(value=0.0, min=0.0, max=1.0, layout=W.Layout(width="60%", display="none"))
         self.progress_text = W.Label()
         self.check_button = W.Button(description="Check", icon="search", tooltip="Read-only: look at what is there now")
         self.check_button.on_click(lambda _b: self._in_background(self.refresh))
@@ -110,7 +110,7 @@ class StepCard(Displayable):
         self.guide_box.children = [console_guide(guide, sandbox=self.ctx.is_sandbox)]
 
     def _on_progress(self, fraction: float, message: str) -> None:
-        self.progress.layout.visibility = "visible"
+        self.progress.layout.display = ""
         self.progress.value = max(0.0, min(1.0, fraction))
         self.progress_text.value = message
 
@@ -119,7 +119,7 @@ class StepCard(Displayable):
             if b is not None:
                 b.disabled = busy
         if not busy:
-            self.progress.layout.visibility = "hidden"
+            self.progress.layout.display = "none"
             self.progress_text.value = ""
 
     def _in_background(self, action) -> None:
