@@ -132,6 +132,14 @@ NOTEBOOKS["05_agents"] = header("05") + [
     *step_cells("agents.group", "Put them in the `ConnectAgents` group."),
     *step_cells("agents.assignment", "Assign the group to the agent application, so its tile appears in their portal."),
     *step_cells("agents.passwords", "Give each agent a one-time password (console only; the example domains cannot receive invitation emails)."),
+    new_markdown_cell(
+        "**A whole contact centre?** Upload a CSV of your agents (first name, last name, email, role). Every row is checked first "
+        "(usernames, duplicates, plus-addressing) and problems are shown with their row numbers before anything is created. "
+        "Import then creates the Identity Center users, Connect users and group memberships that are missing, several at a time, "
+        "and importing the same file again creates nothing. Afterwards, run the password card above again for the new people. "
+        "The same works from a terminal: `connect-sso-workshop agents import agents.csv`."
+    ),
+    new_code_cell("ui.agents_import()"),
 ]
 
 NOTEBOOKS["06_admins"] = header("06") + [

@@ -106,7 +106,8 @@ class AgentFile:
         if not self.rows and not self.problems:
             return "The file has no rows below the header."
         counts = self.counts()
-        people = f"{len(self.rows)} people ({counts['agent']} agents, {counts['admin']} administrators)"
+        people = (f"{_count(len(self.rows), 'person', 'people')} ({_count(counts['agent'], 'agent')}, "
+                  f"{_count(counts['admin'], 'administrator')})")
         if self.problems:
             rows = sorted({p.row for p in self.problems})
             where = "the file itself" if rows == [0] else f"{len([r for r in rows if r])} row(s)"
@@ -125,6 +126,10 @@ class AgentFile:
               "problems": " ".join(by_row.get(a.row, []))} for a in self.rows],
             columns=["row", "first name", "last name", "email", "role", "problems"],
         )
+
+
+def _count(n: int, one: str, many: str = "") -> str:
+    return f"{n} {one if n == 1 else (many or one + 's')}"
 
 
 # ---- reading ---------------------------------------------------------------------------------

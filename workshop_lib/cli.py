@@ -42,6 +42,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
+        print("connect-sso-workshop: choose a command, such as `status` or `sandbox start` (see --help).", file=sys.stderr)
         return EXIT_USAGE
     try:
         return int(args.func(args) or 0)

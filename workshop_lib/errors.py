@@ -2,6 +2,18 @@
 
 from __future__ import annotations
 
+import re
+
+# A pasted value echoed back in a message: a whole file pasted into a field must not come back as a wall of text.
+_LONG_QUOTED = re.compile(r"'([^'\n]{200,})'")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def readable(message: str) -> str:
+    """The message with long quoted values shortened and control characters shown escaped (they drive terminals)."""
+    message = _LONG_QUOTED.sub(lambda m: f"'{m.group(1)[:120]}…' ({len(m.group(1)):,} characters)", message)
+    return _CONTROL.sub(lambda m: repr(m.group(0))[1:-1], message)
+
 
 class WorkshopError(Exception):
     """A problem explained in plain words, with the fix and, where one helps, a console link."""
@@ -9,6 +21,7 @@ class WorkshopError(Exception):
     kind = "error"
 
     def __init__(self, message: str, *, fix: str = "", link: str = "", code: str = "") -> None:
+        message = readable(message)
         super().__init__(message)
         self.message = message
         self.fix = fix

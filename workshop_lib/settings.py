@@ -149,13 +149,24 @@ class Settings:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Settings":
+        """Raises TypeError when a value has the wrong type (a hand-edited or foreign file)."""
         known = {f for f in cls.__dataclass_fields__}
         values = {k: copy.deepcopy(v) for k, v in data.items() if k in known}
+        defaults = cls()
+        for name, value in values.items():
+            expected = type(getattr(defaults, name))
+            if not isinstance(value, expected):
+                raise TypeError(f"'{name}' should be {_TYPE_WORDS.get(expected, expected.__name__)}, not {type(value).__name__}")
+        if not all(isinstance(e, dict) for e in values.get("ledger", [])):
+            raise TypeError("the ledger should be a list of objects")
         values["ledger"] = [LedgerEntry(**_only(e, LedgerEntry)) for e in values.get("ledger", [])]
         settings = cls(**values)
         if settings.target not in TARGETS:
             raise SettingsError(f"The settings say target {settings.target!r}, which is neither 'sandbox' nor 'aws'.", fix="Choose the target again in 00_start_here.")
         return settings
+
+
+_TYPE_WORDS = {str: "text", dict: "an object", list: "a list"}
 
 
 def _only(data: dict[str, Any], cls: type) -> dict[str, Any]:
@@ -186,6 +197,9 @@ def load(path: Path | None = None) -> Settings:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return Settings()
+    except UnicodeDecodeError:
+        backup = _backup(path)
+        raise SettingsError(f"The settings file {path} is not UTF-8 text; it was kept as {backup.name}.", fix="Run the notebook again: it starts from fresh settings.") from None
     except OSError as exc:
         raise SettingsError(f"Cannot read the settings file {path}: {exc.strerror}.", fix="Check the folder's permissions or set WORKSHOP_HOME to a folder you can write.") from None
     try:
@@ -193,6 +207,9 @@ def load(path: Path | None = None) -> Settings:
     except ValueError as exc:
         backup = _backup(path)
         raise SettingsError(f"The settings file {path} is not valid JSON ({exc.msg} at line {exc.lineno}); it was kept as {backup.name}.", fix="Run the notebook again: it starts from fresh settings. Copy anything you need from the backup.") from None
+    except RecursionError:
+        backup = _backup(path)
+        raise SettingsError(f"The settings file {path} is nested too deeply to be a settings file; it was kept as {backup.name}.", fix="Run the notebook again: it starts from fresh settings.") from None
     if not isinstance(data, dict) or data.get("schema") != SCHEMA:
         backup = _backup(path)
         raise SettingsError(f"The file {path} is not a connect-sso-workshop settings file; it was kept as {backup.name}.", fix="Run the notebook again: it starts from fresh settings. If the file was yours, set WORKSHOP_HOME to another folder.")

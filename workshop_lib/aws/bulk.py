@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from workshop_lib.settings import Settings
 
 WORKERS = 6
-LEDGER_BATCH = 250
+LEDGER_BATCH = 1000  # ledger entries per settings write: at 1,000 people, three or four rewrites of the file
 PARTS = ("idc", "connect", "membership")
 WHAT = {"idc": "Identity Center user", "connect": "Connect user", "membership": "group membership"}
 GROUP_DESCRIPTIONS = {"agent": "Amazon Connect agents", "admin": "Amazon Connect administrators"}
@@ -86,7 +86,7 @@ class OnboardResult:
     def raise_for_failures(self) -> None:
         """For the chapter steps: a partial failure becomes one sentence naming who failed and why."""
         if self.failed:
-            lines = "; ".join(f.line() for f in self.failed[:5]) + ("; …" if len(self.failed) > 5 else "")
+            lines = "; ".join(f.line().rstrip(".") for f in self.failed[:5]) + ("; …" if len(self.failed) > 5 else "")
             raise WorkshopError(f"{len(self.failed)} of {self.people} could not be created: {lines}.",
                                 fix="Run the step again: it retries only what is missing.")
 
@@ -164,6 +164,7 @@ class _Job:
         self.connect_users: dict[str, dict] = {}  # username -> summary
         self.groups: dict[str, str] = {}  # role -> group ID
         self.members: dict[str, set[str]] = {}  # role -> user IDs in the group
+        self.membership_ids: dict[str, dict[str, str]] = {}  # role -> user ID -> membership ID
         self.profiles: tuple[dict[str, str], dict[str, str]] = ({}, {})
         self.routing_id = ""
 
@@ -206,9 +207,14 @@ class _Job:
             if self.dry_run:
                 self.groups[role], self.members[role] = "", set()
                 return
-            with explained("identitystore:CreateGroup"):
-                group_id = ids.create_group(IdentityStoreId=self.store, DisplayName=name,
-                                            Description=f"{GROUP_DESCRIPTIONS.get(role, 'Amazon Connect users')} {GROUP_DESCRIPTION_MARK}")["GroupId"]
+            try:
+                with explained("identitystore:CreateGroup"):
+                    group_id = ids.create_group(IdentityStoreId=self.store, DisplayName=name,
+                                                Description=f"{GROUP_DESCRIPTIONS.get(role, 'Amazon Connect users')} {GROUP_DESCRIPTION_MARK}")["GroupId"]
+            except WorkshopError as err:
+                group_id = _group_id(ids, self.store, name) if err.code == "ConflictException" else None
+                if group_id is None:  # not made by an earlier attempt whose answer was lost
+                    raise
             self._remember("identitystore.group", name, id=group_id)
             self.groups[role], self.members[role] = group_id, set()
             return
@@ -218,6 +224,8 @@ class _Job:
             members = list_all(ids, "list_group_memberships", "GroupMemberships", self.page_size, IdentityStoreId=self.store, GroupId=group_id)
         self.groups[role] = group_id
         self.members[role] = {m["MemberId"]["UserId"] for m in members if "UserId" in (m.get("MemberId") or {})}
+        # Memberships an interrupted run made but did not record: adopted in _plan, like users.
+        self.membership_ids[role] = {m["MemberId"]["UserId"]: m["MembershipId"] for m in members if "UserId" in (m.get("MemberId") or {})}
 
     def _plan(self) -> None:
         """Count what is missing; adopt into the ledger what exists but the ledger does not know (as the steps always did)."""
@@ -239,6 +247,11 @@ class _Job:
                     self._remember("connect.user", person.email, id=found["Id"], arn=found.get("Arn", ""), adopted=True)
             if "membership" in self.parts and (user_id is None or user_id not in self.members.get(person.role, set())):
                 needs.append("membership")
+            elif "membership" in self.parts:
+                label = f"{self.settings.name(f'{person.role}s_group')}/{person.email}"
+                if ("identitystore.membership", label) not in self.ledger:
+                    self._remember("identitystore.membership", label, id=self.membership_ids.get(person.role, {}).get(user_id, ""),
+                                   group_id=self.groups.get(person.role, ""), user_id=user_id, adopted=True)
             for part in needs:
                 todo[part] += 1
             if needs:
@@ -350,7 +363,12 @@ class _Job:
         except Exception as exc:
             if error_code(exc) != "DuplicateResourceException":
                 raise
-            return  # created meanwhile: the next run's listing adopts it into the ledger
+            # Made meanwhile (another run, or an earlier attempt whose answer was lost): adopt it now.
+            users = list_all(connect, "list_users", "UserSummaryList", self.page_size, InstanceId=self.settings.instance_id)
+            found = next((u for u in users if u["Username"] == person.email), None)
+            if found is not None:
+                self._remember("connect.user", person.email, id=found["Id"], arn=found.get("Arn", ""), adopted=True)
+            return
         self._count("connect")
         self._remember("connect.user", person.email, id=created["UserId"], arn=created.get("UserArn", ""))
 
@@ -363,7 +381,12 @@ class _Job:
         except Exception as exc:
             if error_code(exc) != "ConflictException":
                 raise
-            return  # already a member
+            # Already a member (an earlier attempt whose answer was lost made it): adopt it now.
+            members = list_all(ids, "list_group_memberships", "GroupMemberships", self.page_size, IdentityStoreId=self.store, GroupId=group_id)
+            membership = next((m["MembershipId"] for m in members if (m.get("MemberId") or {}).get("UserId") == user_id), "")
+            name = self.settings.name(f"{person.role}s_group")
+            self._remember("identitystore.membership", f"{name}/{person.email}", id=membership, group_id=group_id, user_id=user_id, adopted=True)
+            return
         self._count("membership")
         name = self.settings.name(f"{person.role}s_group")
         self._remember("identitystore.membership", f"{name}/{person.email}", id=membership, group_id=group_id, user_id=user_id)
@@ -377,7 +400,7 @@ class _Job:
         from workshop_lib.aws.errors import translate
 
         try:
-            message = str(translate(exc, _ACTIONS[part]))
+            message = translate(exc, _ACTIONS[part]).message  # the row's reason; the retry advice is in the summary
         except Exception:  # noqa: BLE001 - botocore missing or an odd exception: say what it was
             message = f"{type(exc).__name__}: {exc}"
         with self.lock:

@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable
 
-from workshop_lib.aws.errors import error_code
+from workshop_lib.aws.errors import error_code, translate
+from workshop_lib.errors import WorkshopError
 
 if TYPE_CHECKING:
     from workshop_lib.chapters.context import Context
@@ -31,6 +32,18 @@ KEPT = {
     "organizations.organization": "the Organization may hold other accounts; remove it in the Organizations console if it was made only for this workshop",
 }
 GONE = {"NoSuchEntity", "ResourceNotFoundException", "NotFoundException"}
+# The main delete call of each kind, to name it when it fails.
+_ACTIONS = {
+    "sso.assignment": "sso:DeleteApplicationAssignment",
+    "identitystore.membership": "identitystore:DeleteGroupMembership",
+    "identitystore.user": "identitystore:DeleteUser",
+    "identitystore.group": "identitystore:DeleteGroup",
+    "iam.role": "iam:DeleteRole",
+    "iam.policy": "iam:DeletePolicy",
+    "iam.saml_provider": "iam:DeleteSAMLProvider",
+    "connect.user": "connect:DeleteUser",
+    "connect.instance": "connect:DeleteInstance",
+}
 
 
 @dataclass
@@ -81,11 +94,11 @@ def run_cleanup(ctx: "Context", plan: CleanupPlan | None = None, progress: Calla
         try:
             _DELETERS[entry.kind](ctx, entry)
             result.deleted.append(label)
-        except botocore.exceptions.ClientError as exc:
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError, WorkshopError) as exc:
             if error_code(exc) in GONE:
                 result.already_gone.append(label)
-            else:
-                result.failed.append(f"{label}: {exc.response.get('Error', {}).get('Message', exc)}")
+            else:  # kept in the ledger, so running cleanup again retries it; the others go on
+                result.failed.append(f"{label}: {translate(exc, _ACTIONS.get(entry.kind, ''))}")
                 continue
         with ctx.update() as s:
             s.forget(entry.kind, entry.name)
@@ -144,7 +157,10 @@ def _provider(ctx: "Context", e: "LedgerEntry") -> None:
 
 
 def _connect_user(ctx: "Context", e: "LedgerEntry") -> None:
-    instance_id = e.arn.split("/")[1] if "/user/" in e.arn else ctx.settings.instance_id
+    # A user's ARN is arn:aws:connect:<region>:<account>:instance/<instance id>/agent/<user id>.
+    instance_id = e.arn.split(":instance/", 1)[1].split("/", 1)[0] if ":instance/" in e.arn else ctx.settings.instance_id
+    if not instance_id:  # nothing says where it lives: its instance was deleted, and its users with it
+        return
     ctx.client("connect").delete_user(InstanceId=instance_id, UserId=e.id)
 
 

@@ -37,13 +37,14 @@ def translate(exc: BaseException, action: str = "") -> WorkshopError:
         return AwsError("Your AWS SSO sign-in for this profile has expired.", fix="Run `aws sso login --profile NAME` in a terminal, then re-run the cell.")
     if isinstance(exc, (bx.EndpointConnectionError, bx.ConnectTimeoutError, bx.ConnectionClosedError, bx.ReadTimeoutError)):
         url = getattr(exc, "kwargs", {}).get("endpoint_url", "")
+        during = f" ({action} got no answer)" if action else ""
         if url.startswith(("http://127.0.0.1", "http://localhost")):
             return AwsError(
-                f"The sandbox at {url} is not answering.",
+                f"The sandbox at {url} is not answering{during}.",
                 fix="Start it again with `connect-sso-workshop sandbox start`; your resources are kept on disk.",
             )
         return AwsError(
-            f"Could not reach AWS{' at ' + url if url else ''}.",
+            f"Could not reach AWS{' at ' + url if url else ''}{during}.",
             fix="Check your network connection and that the Region offers this service, then re-run the cell.",
         )
     if isinstance(exc, bx.ClientError):

@@ -100,6 +100,8 @@ class Injector:
     faults: list[Fault]
     # Optional hook after each attempt is decided: (service, operation, attempt, injected kind or None).
     observer: Optional[Callable[[str, str, int, Optional[str]], None]] = None
+    # Optional chooser consulted before ``faults``: (service, operation, attempt) -> a kind, or None.
+    choose: Optional[Callable[[str, str, int], Optional[str]]] = None
     injected: list[Injected] = field(default_factory=list)
     attempts: Counter = field(default_factory=Counter)  # (service, operation) -> attempts sent
     calls: Counter = field(default_factory=Counter)  # (service, operation) -> calls (first attempts)
@@ -113,14 +115,17 @@ class Injector:
             self.attempts[(service, operation)] += 1
             if attempt == 1:
                 self.calls[(service, operation)] += 1
-            fault = next((f for f in self.faults if f.matches(service, operation) and (f.permanent or attempt <= f.attempts)), None)
-            if fault is not None:
-                self.injected.append(Injected(service, operation, fault.kind, attempt))
+            kind = self.choose(service, operation, attempt) if self.choose is not None else None
+            if kind is None:
+                fault = next((f for f in self.faults if f.matches(service, operation) and (f.permanent or attempt <= f.attempts)), None)
+                kind = fault.kind if fault is not None else None
+            if kind is not None:
+                self.injected.append(Injected(service, operation, kind, attempt))
         if self.observer is not None:
-            self.observer(service, operation, attempt, fault.kind if fault else None)
-        if fault is None:
+            self.observer(service, operation, attempt, kind)
+        if kind is None:
             return None
-        return self._fail(fault.kind, service, operation, request)
+        return self._fail(kind, service, operation, request)
 
     # ---- the faults themselves -----------------------------------------------------------------
     def _fail(self, kind: str, service: str, operation: str, request: Any) -> Any:
@@ -215,30 +220,65 @@ class _Raw:
 
 
 @contextlib.contextmanager
-def inject(faults: list[Fault] | Fault, *, target: Any = None, observer: Callable | None = None, instant: bool = True) -> Iterator[Injector]:
-    """Fail AWS calls made through the session factory while inside the block.
+def _hooked(event: str, handler: Callable, target: Any = None) -> Iterator[None]:
+    """Register ``handler`` on the session factory's session for the block.
 
-    Clients are cached with a copy of their session's handlers, so the cache is dropped on the way in
-    and out: clients made inside the block carry the fault, clients made afterwards do not. With
-    ``instant`` (the default) retries do not wait (see :func:`instant_retries`).
+    Clients are cached with a copy of their session's handlers, so the cached clients are dropped on
+    the way in and out: clients made inside the block carry the handler, clients made afterwards do not.
     """
     from workshop_lib import settings as settings_mod
     from workshop_lib.aws.session import forget_clients, resolve_target, session_for
 
-    injector = Injector(list(faults) if isinstance(faults, (list, tuple)) else [faults], observer=observer)
-    target = target or resolve_target(settings_mod.load())
-    waits = instant_retries() if instant else contextlib.nullcontext()
-    waits.__enter__()
-    forget_clients()
-    session = session_for(target)
-    unique = f"workshop-fault-{id(injector)}"
-    session.events.register("before-send", injector, unique_id=unique)
+    session = session_for(target or resolve_target(settings_mod.load()))
+    unique = f"workshop-fault-{id(handler)}"
+    session.events.register(event, handler, unique_id=unique)
+    forget_clients(keep_sessions=True)
     try:
-        yield injector
+        yield
     finally:
-        session.events.unregister("before-send", injector, unique_id=unique)
-        forget_clients()
-        waits.__exit__(None, None, None)
+        session.events.unregister(event, handler, unique_id=unique)
+        forget_clients(keep_sessions=True)
+
+
+@contextlib.contextmanager
+def inject(faults: list[Fault] | Fault = (), *, target: Any = None, observer: Callable | None = None,
+           choose: Callable | None = None, instant: bool = True) -> Iterator[Injector]:
+    """Fail AWS calls made through the session factory while inside the block.
+
+    With ``instant`` (the default) retries do not wait (see :func:`instant_retries`).
+    """
+    injector = Injector(list(faults) if isinstance(faults, (list, tuple)) else [faults], observer=observer, choose=choose)
+    with (instant_retries() if instant else contextlib.nullcontext()), _hooked("before-send", injector, target):
+        yield injector
+
+
+@dataclass
+class Interrupter:
+    """An ``after-call`` handler: once a matching call has succeeded, ``act`` runs before the caller sees the answer.
+
+    That is the moment between a Create call and the ledger write: ``act`` may raise KeyboardInterrupt
+    (an interrupted kernel), or SIGKILL the process (a crashed or closed one).
+    """
+
+    select: Callable[[str, str], bool]
+    act: Callable[[str, str], None]
+    fired: list[tuple[str, str]] = field(default_factory=list)
+    armed: bool = True
+
+    def __call__(self, http_response: Any = None, event_name: str = "", **kwargs: Any) -> None:
+        _, service, operation = (event_name.split(".") + ["", "", ""])[:3]
+        if not self.armed or http_response is None or http_response.status_code >= 300 or not self.select(service, operation):
+            return
+        self.fired.append((service, operation))
+        self.act(service, operation)
+
+
+@contextlib.contextmanager
+def interrupt_after(select: Callable[[str, str], bool], act: Callable[[str, str], None], *, target: Any = None) -> Iterator[Interrupter]:
+    """Run ``act`` right after each successful call that ``select(service, operation)`` picks."""
+    interrupter = Interrupter(select, act)
+    with _hooked("after-call", interrupter, target):
+        yield interrupter
 
 
 @contextlib.contextmanager

@@ -136,7 +136,7 @@ def _unique(needs: Iterable[Need]) -> tuple[Need, ...]:
 NEEDS: dict[str, tuple[Need, ...]] = {
     "00": _unique(_CALLER + _anywhere("organizations:DescribeOrganization", "connect:ListInstances",
                                       "ds:DescribeDirectories", "iam:SimulatePrincipalPolicy")),
-    "01": _unique(_READ_INSTANCE + _CREATE_INSTANCE),
+    "01": _unique(_READ_INSTANCE + _anywhere("connect:ListInstances") + _CREATE_INSTANCE),  # List: adopt one an interrupted run made
     "02": _unique(_anywhere("organizations:DescribeOrganization", "organizations:CreateOrganization", "sso:ListInstances")
                   + _service_linked_role(ORGANIZATIONS_SERVICE)),
     "03": _unique(_IDENTITY_CENTER),

@@ -60,7 +60,7 @@ def run_preflight(settings: "Settings") -> Preflight:
 
     try:
         org = client("organizations", settings).describe_organization()["Organization"]
-    except bx.ClientError as exc:
+    except (bx.ClientError, bx.BotoCoreError) as exc:  # no answer at all is explained too, never raw
         code = error_code(exc)
         if code == "AWSOrganizationsNotInUseException":
             return result

@@ -27,10 +27,11 @@ def _tags_list() -> list[dict[str, str]]:
     return [{"Key": TAG_KEY, "Value": TAG_VALUE}]
 
 
-def _client_error() -> type[Exception]:
+def _client_error() -> tuple[type[Exception], ...]:
+    """botocore's failures: an error answer, or no answer at all (both end in ``explained``, never raw)."""
     import botocore.exceptions
 
-    return botocore.exceptions.ClientError
+    return (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError)
 
 
 def paginate(client: Any, operation: str, key: str, **kwargs: Any) -> list[dict]:
@@ -87,6 +88,14 @@ def ensure_instance(ctx: "Context", alias: str) -> dict:
     existing = describe_instance(ctx)
     if existing:
         return existing
+    # An earlier run may have been stopped after the create call answered and before the settings were
+    # written: the alias (ours, with its random digits) finds that instance, which is then adopted.
+    made = next((i for i in list_instances(ctx) if i.get("InstanceAlias") == alias and i.get("InstanceStatus") != "CREATION_FAILED"), None)
+    if made is not None:
+        use_instance(ctx, made)
+        with ctx.update() as s:
+            s.record("connect.instance", alias, id=made["Id"], arn=made["Arn"], region=s.region, adopted=True)
+        return describe_instance(ctx, made["Id"]) or made
     pending = ctx.settings.find("connect.instance", alias)
     token = (pending.extra.get("client_token") if pending else None) or uuid.uuid4().hex
     with ctx.update() as s:
@@ -220,7 +229,15 @@ def ensure_organization(ctx: "Context") -> dict:
 
 
 def idc_instance(ctx: "Context") -> Optional[dict]:
-    """The organization instance of IAM Identity Center in the IdC Region, if enabled."""
+    """The organization instance of IAM Identity Center in the IdC Region, if enabled (read once per context)."""
+    s = ctx.settings
+    remembered = getattr(ctx, "remembered", None)
+    if remembered is None:
+        return _idc_instance(ctx)
+    return remembered(("sso:instance", s.target, s.profile, s.identity_center_region), lambda: _idc_instance(ctx))
+
+
+def _idc_instance(ctx: "Context") -> Optional[dict]:
     with explained("sso:ListInstances"):
         instances = paginate(ctx.client("sso-admin"), "list_instances", "Instances")
     active = [i for i in instances if i.get("Status", "ACTIVE") == "ACTIVE"]
@@ -332,6 +349,9 @@ def group_member_ids(ctx: "Context", group_id: str) -> dict[str, str]:
 def ensure_membership(ctx: "Context", group_id: str, user_id: str, *, known: dict[str, str] | None = None, label: str = "") -> str:
     members = known if known is not None else group_member_ids(ctx, group_id)
     if user_id in members:
+        with ctx.update() as s:  # adopt one an interrupted run made
+            if not s.find("identitystore.membership", label or f"{group_id}/{user_id}"):
+                s.record("identitystore.membership", label or f"{group_id}/{user_id}", id=members[user_id], group_id=group_id, user_id=user_id, adopted=True)
         return members[user_id]
     try:
         membership = ctx.client("identitystore").create_group_membership(
@@ -353,12 +373,18 @@ def application_assignments(ctx: "Context", app_arn: str) -> list[dict]:
 
 
 def ensure_group_assignment(ctx: "Context", app_arn: str, group_id: str, label: str) -> None:
-    if any(a["PrincipalId"] == group_id for a in application_assignments(ctx, app_arn)):
-        return
-    with explained("sso:CreateApplicationAssignment"):
-        ctx.client("sso-admin").create_application_assignment(ApplicationArn=app_arn, PrincipalId=group_id, PrincipalType="GROUP")
+    """The group's assignment to the app; one that exists (an interrupted run made it) is adopted into the ledger."""
+    exists = any(a["PrincipalId"] == group_id for a in application_assignments(ctx, app_arn))
+    if not exists:
+        try:
+            ctx.client("sso-admin").create_application_assignment(ApplicationArn=app_arn, PrincipalId=group_id, PrincipalType="GROUP")
+        except _client_error() as exc:
+            if error_code(exc) != "ConflictException":  # made by an earlier attempt whose answer was lost
+                with explained("sso:CreateApplicationAssignment"):
+                    raise
     with ctx.update() as s:
-        s.record("sso.assignment", label, id=group_id, arn=app_arn, principal_type="GROUP")
+        if not (exists and s.find("sso.assignment", label)):
+            s.record("sso.assignment", label, id=group_id, arn=app_arn, principal_type="GROUP", adopted=exists)
 
 
 # ---- IAM ---------------------------------------------------------------------------------------
@@ -478,26 +504,28 @@ def ensure_role(ctx: "Context", name: str, trust: dict, attach: str) -> dict:
     """The federation role: created with the SAML trust, the policy attached, its RoleId remembered (F10)."""
     iam = ctx.client("iam")
     role = get_role(ctx, name)
+    created = False
     if role is None:
         try:
             with explained("iam:CreateRole"):
-                iam.create_role(
+                role = iam.create_role(
                     RoleName=name,
                     AssumeRolePolicyDocument=json.dumps(trust),
                     Description="Amazon Connect federation through IAM Identity Center",
                     MaxSessionDuration=43200,
                     Tags=_tags_list(),
-                )
+                )["Role"]  # has the RoleId and Arn: no need to read it back
+            created = True
         except AwsError as err:
             if err.code != "EntityAlreadyExists":
                 raise
-        role = get_role(ctx, name) or {}
+            role = get_role(ctx, name) or {}
         with ctx.update() as s:
             s.record("iam.role", name, id=role.get("RoleId", ""), arn=role.get("Arn", ""))
     elif role.get("AssumeRolePolicyDocument") != trust:
         with explained("iam:UpdateAssumeRolePolicy"):
             iam.update_assume_role_policy(RoleName=name, PolicyDocument=json.dumps(trust))
-    if attach not in attached_policy_arns(ctx, name):
+    if created or attach not in attached_policy_arns(ctx, name):  # a new role has no policy yet
         with explained("iam:AttachRolePolicy"):
             iam.attach_role_policy(RoleName=name, PolicyArn=attach)
     with ctx.update() as s:

@@ -88,6 +88,7 @@ def _running_sandbox_endpoint() -> str | None:
 _SESSIONS: dict[Target, "boto3.Session"] = {}
 _CLIENTS: dict[tuple[Target, str, str], Any] = {}
 _CACHE_LOCK = threading.Lock()
+_CREATE_LOCK = threading.Lock()
 
 
 def session_for(target: Target) -> "boto3.Session":
@@ -139,14 +140,20 @@ def client(service: str, settings: "Settings | None" = None, *, region: str | No
     kwargs: dict[str, Any] = {"region_name": region, "config": client_config(target)}
     if target.endpoint_url:
         kwargs["endpoint_url"] = target.endpoint_url
-    made = sess.client(service, **kwargs)
+    with _CREATE_LOCK:  # a boto3 Session is not thread-safe: one client made from it at a time
+        made = sess.client(service, **kwargs)
     with _CACHE_LOCK:
         _CLIENTS.setdefault(key, made)
         return _CLIENTS[key]
 
 
-def forget_clients() -> None:
-    """Drop cached sessions and clients (after the target or the sandbox endpoint changes)."""
+def forget_clients(*, keep_sessions: bool = False) -> None:
+    """Drop cached sessions and clients (after the target or the sandbox endpoint changes).
+
+    ``keep_sessions`` drops only the clients: new ones then pick up handlers registered on the
+    session since (clients copy their session's handlers when made), without reloading the models.
+    """
     with _CACHE_LOCK:
-        _SESSIONS.clear()
+        if not keep_sessions:
+            _SESSIONS.clear()
         _CLIENTS.clear()

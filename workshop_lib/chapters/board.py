@@ -25,6 +25,7 @@ def board_rows(ctx: "Context", chapters: list[str] | None = None) -> list[BoardR
     from workshop_lib.chapters import all_chapters
 
     rows = []
+    ctx = ctx.read_only()  # every check reads the same Identity Center instance: once
     for ch in all_chapters():
         if chapters and ch.number not in chapters:
             continue

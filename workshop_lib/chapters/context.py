@@ -19,9 +19,11 @@ def _quiet(fraction: float, message: str) -> None:
 class Context:
     """Reads the settings fresh each time (a widget or the CLI may have changed them) and writes atomically."""
 
-    def __init__(self, path: Path | None = None, progress: ProgressFn | None = None) -> None:
+    def __init__(self, path: Path | None = None, progress: ProgressFn | None = None, *, _facts: dict | None = None, _read_only: bool = False) -> None:
         self.path = path
         self.progress: ProgressFn = progress or _quiet
+        self._facts: dict = {} if _facts is None else _facts
+        self._read_only = _read_only  # a pass of checks only: nothing changes, so absences can be remembered too
 
     @property
     def settings(self) -> Settings:
@@ -41,5 +43,20 @@ class Context:
 
         return client(service, self.settings, region=region)
 
+    def remembered(self, key: Any, compute: Callable[[], Any]) -> Any:
+        """``compute()`` once per context, for facts that do not change under the workshop (the Identity Center
+        instance); a None answer is not remembered, so something created meanwhile is found next time (except
+        during a read-only pass such as the status board, where nothing is created)."""
+        if key in self._facts:
+            return self._facts[key]
+        value = compute()
+        if value is not None or self._read_only:
+            self._facts[key] = value
+        return value
+
+    def read_only(self) -> "Context":
+        """A context for one pass of read-only checks (the status board): facts found missing are remembered too."""
+        return Context(self.path, self.progress, _facts={}, _read_only=True)
+
     def with_progress(self, progress: ProgressFn | None) -> "Context":
-        return Context(self.path, progress)
+        return Context(self.path, progress, _facts=self._facts)

@@ -68,6 +68,12 @@ def doctor_check(ctx: "Context") -> Status:
     errors = [f for f in report.findings if f.severity is Severity.ERROR]
     if errors:
         return Status.wrong(f"The doctor found {len(errors)} problem(s).", report.findings)
+    unread = [f for f in report.findings if f.code == "doctor.unreadable"]
+    if unread:  # skipped checks must not read as "nothing wrong"
+        from workshop_lib.chapters.model import State
+
+        actions = ", ".join(dict.fromkeys(str(f.details.get("action", "")) for f in unread if f.details.get("action")))
+        return Status(State.ERROR, f"The doctor could not read {actions or 'everything it needs'}, so the checks that need it were skipped. {unread[0].fix}", findings=report.findings)
     status = Status.done("The doctor found nothing wrong with the chain.")
     status.findings.extend(report.findings)
     return status

@@ -10,4 +10,5 @@ COMMAND_MODULES = (
     "workshop_lib.commands.saml",
     "workshop_lib.commands.doctor",
     "workshop_lib.commands.workshop",
+    "workshop_lib.commands.agents",
 )

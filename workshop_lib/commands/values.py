@@ -13,7 +13,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--region", help="the instance's Region (taken from the ARN when you give one)")
     who = p.add_mutually_exclusive_group()
     who.add_argument("--admin", action="store_true", help="no destination: administrators land on the admin website")
-    who.add_argument("--destination", choices=DESTINATION_CHOICES, default="ccp", help="where agents land (default: ccp)")
+    who.add_argument("--destination", choices=DESTINATION_CHOICES, help="where agents land (default: ccp)")  # no default: argparse only sees a conflict with --admin for non-default values
     p.set_defaults(func=run_relay_state)
 
     v = sub.add_parser("values", help="print every value to paste into a console, with the default names")
@@ -41,7 +41,7 @@ def run_relay_state(args: argparse.Namespace) -> int:
     from workshop_lib.rules.relay_state import relay_state_url
 
     ref = _instance(args)
-    destination = None if args.admin else args.destination
+    destination = None if args.admin else (args.destination or "ccp")
     url = relay_state_url(ref.instance_id, ref.region, destination)
     if destination == "legacy-ccp":
         import sys

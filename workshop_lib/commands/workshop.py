@@ -62,6 +62,11 @@ def run_run(args: argparse.Namespace) -> int:
     from workshop_lib.aws.session import CALLS
     from workshop_lib.runner import attach_status, merge_calls, run_notebooks, write_report
 
+    wanted = args.target or os.environ.get("WORKSHOP_TARGET") or settings_mod.load().target
+    if args.fresh and wanted != "sandbox":  # refuse before anything is written to the settings
+        from workshop_lib.errors import InputError
+
+        raise InputError("--fresh only applies to the sandbox: it would forget what was created in your account.", fix="Leave out --fresh, or use `cleanup` first.")
     if args.target:
         os.environ["WORKSHOP_TARGET"] = args.target
     settings_mod.apply_environment()

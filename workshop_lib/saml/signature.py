@@ -114,7 +114,8 @@ def _checked_structure(root):
             f"The <{name}> element is not in the SAML 2.0 namespace, so it is not a SAML 2.0 response and its "
             "signature cannot be checked.", fix="Copy the response exactly as the browser posted it.", code="F4")
     else:
-        raise SamlError(f"This XML is not a SAML response: its root element is <{name}>.", code="F4")
+        raise SamlError(f"This XML is not a SAML response: its root element is <{name}>.",
+                        fix="Copy the SAMLResponse value the browser posted to https://signin.aws.amazon.com/saml (or save the sign-in as a HAR file).", code="F4")
 
     everywhere = [e for e in root.iter() if _xml.local(e.tag) in ("Assertion", "EncryptedAssertion")]
     if any(_xml.local(e.tag) == "EncryptedAssertion" for e in everywhere):

@@ -396,6 +396,24 @@ def install() -> None:
     for name, fn in SSO_ADMIN_OPERATIONS.items():
         setattr(SSOAdminResponse, name, fn)
     IdentityStoreBackend._IdentityStoreBackend__get_identity_store = _known_store_only  # type: ignore[attr-defined]
+    if not getattr(IdentityStoreBackend.create_group_membership, "_workshop_unique", False):
+        IdentityStoreBackend.create_group_membership = _unique_membership(IdentityStoreBackend.create_group_membership)  # type: ignore[method-assign]
+
+
+def _unique_membership(create: Callable[..., Any]) -> Callable[..., Any]:
+    """Like Identity Center, refuse a second membership of the same user in the same group (moto adds one)."""
+
+    def create_group_membership(self: Any, identity_store_id: str, group_id: str, member_id: dict[str, str]) -> Any:
+        from moto.identitystore.exceptions import ConflictException
+
+        store = self._IdentityStoreBackend__get_identity_store(identity_store_id)
+        user_id = (member_id or {}).get("UserId")
+        if any(m["GroupId"] == group_id and m["MemberId"].get("UserId") == user_id for m in store.group_memberships.values()):
+            raise ConflictException(message="Member and Group relationship already exists.", reason="UNIQUENESS_CONSTRAINT_VIOLATION")
+        return create(self, identity_store_id, group_id, member_id)
+
+    create_group_membership._workshop_unique = True  # type: ignore[attr-defined]
+    return create_group_membership
 
 
 __all__ = ["CONNECT_PROVIDER_ARN", "PROVIDER_BY_NAME", "install"]

@@ -103,6 +103,14 @@ def metadata_upload(app_key: str = "agent"):
 
 
 @_friendly
+def agents_import():
+    """05: onboard many agents from a CSV (upload, check every row, Import); with no file it only shows how."""
+    from workshop_lib.ui.agents_csv import AgentsImport
+
+    return AgentsImport(_context())
+
+
+@_friendly
 def saml_inspector():
     from workshop_lib.ui.inspectors import SamlInspector
 

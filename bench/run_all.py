@@ -1,0 +1,106 @@
+"""Run every benchmark, print its figures, and write bench/RESULTS.md with them and the machine they came from.
+
+Called by `make bench`. Each bench script runs in its own process (a fresh interpreter, its own
+sandbox); a line with a goal is collected into the summary table. A script that crashes is reported
+and makes the exit code 1; a missed goal does not (the figures say so).
+
+    .venv/bin/python bench/run_all.py [--only bench_doctor ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import MISS, PASS, ROOT, machine  # noqa: E402
+
+BENCH = Path(__file__).resolve().parent
+# In this order: quick ones first. Scripts not present (written by someone else, later) are skipped.
+SCRIPTS = ("bench_import.py", "sandbox_start.py", "bench_sandbox.py", "bench_doctor.py", "bench_agents.py", "bench_run.py", "faults.py")
+RESULTS = BENCH / "RESULTS.md"
+_MEDIAN_GOAL = re.compile(r"^\s*(?P<label>.+?)\s+median (?P<value>[\d.]+) s.*\(goal ≤ (?P<goal>[\d.]+) s\)")
+
+
+def goal_rows(output: str) -> list[tuple[str, str, str, bool]]:
+    """(figure, value, goal, met) for every goal line a script printed."""
+    rows = []
+    for line in output.splitlines():
+        text = line.strip()
+        if text.startswith((PASS, MISS)) and "(goal " in text:
+            head, _, target = text[1:].strip().rpartition(" (goal ")
+            label, _, value = head.rpartition(": ")  # labels may hold ': ' themselves ("1000 agents: writes per agent")
+            rows.append((label, value, target.rstrip(")"), text.startswith(PASS)))
+            continue
+        found = _MEDIAN_GOAL.match(line)
+        if found:
+            value, target = float(found["value"]), float(found["goal"])
+            rows.append((found["label"].strip(), f"{value:.3f} s (median)", f"≤ {target:g} s", value <= target))
+    return rows
+
+
+def run_script(name: str) -> tuple[int, str, float]:
+    env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1")
+    for var in ("WORKSHOP_SANDBOX_ENDPOINT",):  # every script makes its own sandbox
+        env.pop(var, None)
+    started = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, str(BENCH / name)], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines = []
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        print(f"  {line}", end="", flush=True)
+        lines.append(line)
+    return proc.wait(), "".join(lines), time.perf_counter() - started
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--only", nargs="+", help="run only these scripts (names with or without .py)")
+    args = parser.parse_args()
+    wanted = [s for s in SCRIPTS if (BENCH / s).exists()]
+    if args.only:
+        only = {o if o.endswith(".py") else o + ".py" for o in args.only}
+        wanted = [s for s in wanted if s in only]
+    started = _dt.datetime.now().replace(microsecond=0)
+    outputs: list[tuple[str, int, str, float]] = []
+    for name in wanted:
+        print(f"\n== {name}", flush=True)
+        code, output, seconds = run_script(name)
+        outputs.append((name, code, output, seconds))
+        if code:
+            print(f"  {name} exited with {code}", flush=True)
+
+    box = machine()
+    lines = [f"# Benchmark results", "", f"Run {started.isoformat()} with `make bench` (bench/run_all.py), against the embedded sandbox.", "",
+             "## Machine", "", "| | |", "|---|---|"]
+    lines += [f"| {k} | {v} |" for k, v in box.items()]
+    lines += ["", "## Goals", "", "| script | figure | measured | goal | met |", "|---|---|---|---|---|"]
+    for name, code, output, _s in outputs:
+        for label, value, target, met in goal_rows(output):
+            lines.append(f"| {name} | {label} | {value} | {target} | {'yes' if met else '**no**'} |")
+        if code:
+            lines.append(f"| {name} | (the script failed, exit {code}) | | | **no** |")
+    lines += ["", "## Every figure, as each script printed it", ""]
+    for name, code, output, seconds in outputs:
+        lines += [f"### {name} ({seconds:.0f} s{'' if not code else f', exit {code}'})", "", "```", output.rstrip(), "```", ""]
+    RESULTS.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    print(f"\n== summary ({', '.join(f'{k}: {v}' for k, v in box.items())})")
+    for name, code, output, _s in outputs:
+        for label, value, target, met in goal_rows(output):
+            print(f"  {PASS if met else MISS} {label}: {value} (goal {target})")
+        if code:
+            print(f"  {MISS} {name} failed (exit {code})")
+    print(f"written: {RESULTS.relative_to(ROOT)}")
+    return 1 if any(code for _n, code, _o, _s in outputs) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
