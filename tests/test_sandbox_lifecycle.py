@@ -84,12 +84,15 @@ def test_start_stop_status_with_a_stale_record(tmp_path):
     (folder / "server.json").write_text(json.dumps({"endpoint": "http://127.0.0.1:9", "pid": int(dead.stdout),
                                                     "port": 9, "started_at": "2020-01-01T00:00:00+00:00"}))
     assert control.status(tmp_path) is None and control.endpoint(tmp_path) is None
+    assert control.recorded_endpoint(tmp_path) is None
     info = control.start(tmp_path)
     try:
         assert info.pid != int(dead.stdout) and control.status(tmp_path) == info
+        assert control.recorded_endpoint(tmp_path) == info.endpoint
     finally:
         assert control.stop(tmp_path) is True
     assert control.status(tmp_path) is None and not (folder / "server.json").exists()
+    assert control.recorded_endpoint(tmp_path) is None
     assert control.stop(tmp_path) is False
 
 

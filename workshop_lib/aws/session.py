@@ -82,7 +82,7 @@ def resolve_target(settings: "Settings") -> Target:
 def _running_sandbox_endpoint() -> str | None:
     from workshop_lib.sandbox import control
 
-    return control.endpoint()
+    return control.recorded_endpoint()
 
 
 _SESSIONS: dict[Target, "boto3.Session"] = {}

@@ -133,6 +133,19 @@ def endpoint(home: str | os.PathLike | None = None) -> str | None:
     return info.endpoint if info else None
 
 
+def recorded_endpoint(home: str | os.PathLike | None = None) -> str | None:
+    """The endpoint of a sandbox whose process is alive, without asking it over HTTP.
+
+    The session factory calls this for every client: a health request each time would add a round
+    trip per call and, while the server is busy saving, could time out and wrongly say it is down.
+    A server that is alive but not answering shows up as the API call's own connection error.
+    """
+    info = _read_info(_home(home))
+    if info is None or not _pid_alive(info.pid) or not _is_our_server(info.pid):
+        return None
+    return info.endpoint
+
+
 def ensure_running(home: str | os.PathLike | None = None) -> str:
     """The endpoint of the running sandbox, starting it first when needed."""
     info = status(home) or start(home)
