@@ -96,7 +96,7 @@ def test_cli_cleanup_asks_in_a_real_terminal_and_deletes_after_delete_is_typed(l
         if child.poll() is None:
             child.kill()
         os.close(master)
-    assert f"deleted {planned}, already gone 0, failed 0".encode() in seen
+    assert f"deleted {planned}, already gone 0, kept 0, failed 0".encode() in seen
     assert _inventory_of_ours(sandbox.endpoint) == {}
     assert [e.kind for e in st.load().ledger] == ["organizations.organization"]
 
@@ -116,3 +116,34 @@ def _read_until(fd: int, marker: bytes, timeout: float) -> bytes:
             out += chunk
     assert marker in out, out[-500:]
     return out
+
+
+def _perform_everything(ctx):
+    from workshop_lib.chapters import all_steps
+
+    return {step.key: step.perform(ctx).state.value for _, step in all_steps()}
+
+
+def test_attendees_sharing_an_account_keep_their_agents_when_one_cleans_up(sandbox, tmp_path):
+    """Two attendees, two name prefixes, one identity store: A's cleanup must not take B's agents away."""
+    from workshop_lib.aws.cleanup import run_cleanup
+    from workshop_lib.chapters import find_step
+
+    homes = {"A": tmp_path / "attendee-a", "B": tmp_path / "attendee-b"}
+    for who, home in homes.items():
+        with fc.learner(home, sandbox.endpoint) as ctx:
+            with ctx.update() as s:
+                s.name_prefix = f"team{who}-"
+            states = _perform_everything(ctx)
+            assert {k: v for k, v in states.items() if v != "done"} == {}, who
+
+    with fc.learner(homes["A"], sandbox.endpoint) as a:
+        result = run_cleanup(a, plan_cleanup(a))
+        assert result.failed == []
+        assert len(result.kept) == 3  # agent1, agent2 and the admin: B's groups still hold them
+        assert all("other group" in k for k in result.kept)
+
+    with fc.learner(homes["B"], sandbox.endpoint) as b:
+        status = find_step("signin.agent").check(b)
+        assert status.state.value == "done", status.summary
+        assert "teamB-Amazon Connect - Agent" in status.summary

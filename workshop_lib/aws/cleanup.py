@@ -64,6 +64,7 @@ class CleanupResult:
     deleted: list[str] = field(default_factory=list)
     already_gone: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)  # in the ledger, but still used by something not ours
 
 
 def plan_cleanup(ctx: "Context") -> CleanupPlan:
@@ -92,8 +93,11 @@ def run_cleanup(ctx: "Context", plan: CleanupPlan | None = None, progress: Calla
         if progress:
             progress(i / max(len(plan.delete), 1), f"Deleting {label}")
         try:
-            _DELETERS[entry.kind](ctx, entry)
-            result.deleted.append(label)
+            still_used = _DELETERS[entry.kind](ctx, entry)
+            if still_used:
+                result.kept.append(f"{label}: {still_used}")
+            else:
+                result.deleted.append(label)
         except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError, WorkshopError) as exc:
             if error_code(exc) in GONE:
                 result.already_gone.append(label)
@@ -125,8 +129,16 @@ def _membership(ctx: "Context", e: "LedgerEntry") -> None:
     ctx.client("identitystore").delete_group_membership(IdentityStoreId=_store(ctx), MembershipId=e.id)
 
 
-def _idc_user(ctx: "Context", e: "LedgerEntry") -> None:
-    ctx.client("identitystore").delete_user(IdentityStoreId=_store(ctx), UserId=e.id)
+def _idc_user(ctx: "Context", e: "LedgerEntry") -> str | None:
+    """Delete the user unless a group that is not the workshop's still holds it (an account shared by attendees)."""
+    from workshop_lib.aws.resources import paginate
+
+    idc = ctx.client("identitystore")
+    others = paginate(idc, "list_group_memberships_for_member", "GroupMemberships", IdentityStoreId=_store(ctx), MemberId={"UserId": e.id})
+    if others:
+        return f"kept: {len(others)} other group(s) still hold this user"
+    idc.delete_user(IdentityStoreId=_store(ctx), UserId=e.id)
+    return None
 
 
 def _idc_group(ctx: "Context", e: "LedgerEntry") -> None:

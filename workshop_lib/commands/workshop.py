@@ -142,7 +142,9 @@ def run_cleanup_cmd(args: argparse.Namespace) -> int:
             print("Nothing deleted.")
             return 1
     result = run_cleanup(ctx, plan, progress=lambda f, m: print(f"  {m}"))
-    print(f"deleted {len(result.deleted)}, already gone {len(result.already_gone)}, failed {len(result.failed)}")
+    print(f"deleted {len(result.deleted)}, already gone {len(result.already_gone)}, kept {len(result.kept)}, failed {len(result.failed)}")
+    for k in result.kept:
+        print(f"  {k}")
     for f in result.failed:
         print(f"  failed: {f}", file=sys.stderr)
     return 1 if result.failed else 0

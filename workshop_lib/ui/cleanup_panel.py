@@ -39,6 +39,6 @@ class CleanupPanel(Displayable):
             self.result.value = message_html(str(exc), "error")
             return None
         kind = "error" if result.failed else "ok"
-        text = f"Deleted {len(result.deleted)}, already gone {len(result.already_gone)}, failed {len(result.failed)}."
-        self.result.value = message_html(text, kind) + "".join(f"<div>{html.escape(f)}</div>" for f in result.failed)
+        text = f"Deleted {len(result.deleted)}, already gone {len(result.already_gone)}, kept {len(result.kept)} still in use by others, failed {len(result.failed)}."
+        self.result.value = message_html(text, kind) + "".join(f"<div>{html.escape(f)}</div>" for f in result.failed + result.kept)
         return result
