@@ -7,7 +7,8 @@ import pytest
 
 from workshop_lib import settings as st
 from workshop_lib.agents import Agent
-from workshop_lib.aws.bulk import list_all, onboard
+from workshop_lib.aws.bulk import onboard
+from workshop_lib.aws.paging import paginate
 from workshop_lib.aws.session import CALLS, client, forget_clients
 from workshop_lib.chapters import chapter, find_step
 from workshop_lib.chapters.context import Context
@@ -119,7 +120,7 @@ def test_admins_go_to_the_admin_group_with_the_admin_profile(learner):
     assert {e.name.split("/")[0] for e in s.of_kind("identitystore.membership")} == {s.name("admins_group")}
     connect = client("connect", s)
     profiles = {p["Id"]: p["Name"] for p in connect.list_security_profiles(InstanceId=s.instance_id)["SecurityProfileSummaryList"]}
-    users = list_all(connect, "list_users", "UserSummaryList", InstanceId=s.instance_id)
+    users = paginate(connect, "list_users", "UserSummaryList", InstanceId=s.instance_id)
     described = connect.describe_user(InstanceId=s.instance_id, UserId=users[0]["Id"])["User"]
     assert [profiles[i] for i in described["SecurityProfileIds"]] == ["Admin"]
 

@@ -566,3 +566,13 @@ def test_any_console_values_and_names_give_findings_not_exceptions(
     add_user(facts, email or "x", "agent", connect_username=connect_name or None)
     findings = check_facts(facts)
     assert all(f.code and f.message for f in findings)
+
+
+def test_a_superscript_digit_session_duration_is_a_finding_not_an_exception():
+    """'¹' is a Unicode digit to str.isdigit() but not to int(): found by the property test above."""
+    from workshop_lib.doctor.console import _session_duration
+    from workshop_lib.aws.facts import Chain
+
+    chain = Chain("agent", app="Amazon Connect - Agent", provider="p", role="r", group="g", policy="x", security_profile="Agent", destination="ccp")
+    findings = _session_duration(chain, "¹", "In the console,", "")
+    assert [f.code for f in findings] == ["F1"]

@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable, Optional, Protocol, Sequence
 
+from workshop_lib.aws.paging import paginate
 from workshop_lib.errors import WorkshopError
 
 if TYPE_CHECKING:
@@ -132,18 +133,6 @@ def _calls_since(before: dict[tuple[str, str], int]) -> tuple[dict[str, int], in
     return {f"{svc}:{op}": n for (svc, op), n in sorted(diff.items())}, CallCounter(diff).writes()
 
 
-def list_all(client: Any, operation: str, key: str, page_size: Optional[int] = None, **kwargs: Any) -> list[dict]:
-    """Every item of a list call in the largest pages the API allows (fewer pages, fewer calls)."""
-    from workshop_lib.aws.facts import MAX_PAGE
-
-    size = page_size or MAX_PAGE.get((client.meta.service_model.service_name, operation))
-    config = {"PageSize": size} if size else {}
-    items: list[dict] = []
-    for page in client.get_paginator(operation).paginate(**kwargs, PaginationConfig=config):
-        items.extend(page.get(key, []) or [])
-    return items
-
-
 class _Job:
     """One onboarding run: the survey of what exists, the work list, the pool and the ledger batch."""
 
@@ -182,14 +171,14 @@ class _Job:
             if not s.instance_id:
                 raise WorkshopError("There is no Amazon Connect instance in the settings yet.", fix="Do chapter 01 first (or choose your instance in 00_start_here).")
             with explained("connect:ListUsers"):
-                users = list_all(self.client("connect"), "list_users", "UserSummaryList", self.page_size, InstanceId=s.instance_id)
+                users = paginate(self.client("connect"), "list_users", "UserSummaryList", self.page_size, InstanceId=s.instance_id)
             self.connect_users = {u["Username"]: u for u in users}
         if "idc" in self.parts or "membership" in self.parts:
             from workshop_lib.aws.resources import require_idc_instance
 
             self.store = require_idc_instance(self.ctx)["IdentityStoreId"]
             with explained("identitystore:ListUsers"):
-                users = list_all(self.client("identitystore"), "list_users", "Users", self.page_size, IdentityStoreId=self.store)
+                users = paginate(self.client("identitystore"), "list_users", "Users", self.page_size, IdentityStoreId=self.store)
             self.idc_users = {u["UserName"]: u["UserId"] for u in users}
         if "membership" in self.parts:
             for role in sorted(self.roles):
@@ -221,7 +210,7 @@ class _Job:
         if ("identitystore.group", name) not in self.ledger:
             self._remember("identitystore.group", name, id=group_id, adopted=True)
         with explained("identitystore:ListGroupMemberships"):
-            members = list_all(ids, "list_group_memberships", "GroupMemberships", self.page_size, IdentityStoreId=self.store, GroupId=group_id)
+            members = paginate(ids, "list_group_memberships", "GroupMemberships", self.page_size, IdentityStoreId=self.store, GroupId=group_id)
         self.groups[role] = group_id
         self.members[role] = {m["MemberId"]["UserId"] for m in members if "UserId" in (m.get("MemberId") or {})}
         # Memberships an interrupted run made but did not record: adopted in _plan, like users.
@@ -290,9 +279,9 @@ class _Job:
         connect = self.client("connect")
         instance_id = self.settings.instance_id
         with explained("connect:ListSecurityProfiles"):
-            security = {p["Name"]: p["Id"] for p in list_all(connect, "list_security_profiles", "SecurityProfileSummaryList", self.page_size, InstanceId=instance_id)}
+            security = {p["Name"]: p["Id"] for p in paginate(connect, "list_security_profiles", "SecurityProfileSummaryList", self.page_size, InstanceId=instance_id)}
         with explained("connect:ListRoutingProfiles"):
-            routing = {p["Name"]: p["Id"] for p in list_all(connect, "list_routing_profiles", "RoutingProfileSummaryList", self.page_size, InstanceId=instance_id)}
+            routing = {p["Name"]: p["Id"] for p in paginate(connect, "list_routing_profiles", "RoutingProfileSummaryList", self.page_size, InstanceId=instance_id)}
         self.profiles = (security, routing)
         self.routing_id = routing.get("Basic Routing Profile") or next(iter(routing.values()), "")
 
@@ -364,7 +353,7 @@ class _Job:
             if error_code(exc) != "DuplicateResourceException":
                 raise
             # Made meanwhile (another run, or an earlier attempt whose answer was lost): adopt it now.
-            users = list_all(connect, "list_users", "UserSummaryList", self.page_size, InstanceId=self.settings.instance_id)
+            users = paginate(connect, "list_users", "UserSummaryList", self.page_size, InstanceId=self.settings.instance_id)
             found = next((u for u in users if u["Username"] == person.email), None)
             if found is not None:
                 self._remember("connect.user", person.email, id=found["Id"], arn=found.get("Arn", ""), adopted=True)
@@ -382,7 +371,7 @@ class _Job:
             if error_code(exc) != "ConflictException":
                 raise
             # Already a member (an earlier attempt whose answer was lost made it): adopt it now.
-            members = list_all(ids, "list_group_memberships", "GroupMemberships", self.page_size, IdentityStoreId=self.store, GroupId=group_id)
+            members = paginate(ids, "list_group_memberships", "GroupMemberships", self.page_size, IdentityStoreId=self.store, GroupId=group_id)
             membership = next((m["MembershipId"] for m in members if (m.get("MemberId") or {}).get("UserId") == user_id), "")
             name = self.settings.name(f"{person.role}s_group")
             self._remember("identitystore.membership", f"{name}/{person.email}", id=membership, group_id=group_id, user_id=user_id, adopted=True)

@@ -7,8 +7,9 @@ catalog SAML apps, so they are listed for the learner to remove by hand.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from workshop_lib.aws.errors import error_code, translate
 from workshop_lib.errors import WorkshopError
@@ -150,9 +151,11 @@ def _role(ctx: "Context", e: "LedgerEntry") -> None:
 
     iam = ctx.client("iam")
     for p in paginate(iam, "list_attached_role_policies", "AttachedPolicies", RoleName=e.name):
-        iam.detach_role_policy(RoleName=e.name, PolicyArn=p["PolicyArn"])
+        with _already_done_is_fine():
+            iam.detach_role_policy(RoleName=e.name, PolicyArn=p["PolicyArn"])
     for name in paginate(iam, "list_role_policies", "PolicyNames", RoleName=e.name):
-        iam.delete_role_policy(RoleName=e.name, PolicyName=name)
+        with _already_done_is_fine():
+            iam.delete_role_policy(RoleName=e.name, PolicyName=name)
     iam.delete_role(RoleName=e.name)
 
 
@@ -160,8 +163,25 @@ def _policy(ctx: "Context", e: "LedgerEntry") -> None:
     iam = ctx.client("iam")
     for v in iam.list_policy_versions(PolicyArn=e.arn)["Versions"]:
         if not v["IsDefaultVersion"]:
-            iam.delete_policy_version(PolicyArn=e.arn, VersionId=v["VersionId"])
+            with _already_done_is_fine():
+                iam.delete_policy_version(PolicyArn=e.arn, VersionId=v["VersionId"])
     iam.delete_policy(PolicyArn=e.arn)
+
+
+@contextlib.contextmanager
+def _already_done_is_fine() -> Iterator[None]:
+    """A preparatory delete whose answer was lost and whose retry finds nothing left: that part is done.
+
+    Without this, its NoSuchEntity would read as "the resource is already gone" and the resource
+    itself (the role, the policy) would be dropped from the ledger without being deleted.
+    """
+    import botocore.exceptions
+
+    try:
+        yield
+    except botocore.exceptions.ClientError as exc:
+        if error_code(exc) not in GONE:
+            raise
 
 
 def _provider(ctx: "Context", e: "LedgerEntry") -> None:
@@ -188,7 +208,7 @@ def _instance(ctx: "Context", e: "LedgerEntry") -> None:
     ctx.client("connect").delete_instance(InstanceId=instance_id)
 
 
-_DELETERS: dict[str, Callable[["Context", "LedgerEntry"], None]] = {
+_DELETERS: dict[str, Callable[["Context", "LedgerEntry"], "str | None"]] = {
     "sso.assignment": _assignment,
     "identitystore.membership": _membership,
     "identitystore.user": _idc_user,

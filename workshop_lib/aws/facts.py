@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional
 from urllib.parse import unquote
 
+from workshop_lib.aws.paging import MAX_PAGE, page_config
 from workshop_lib.errors import WorkshopError
 
 if TYPE_CHECKING:
@@ -20,19 +21,6 @@ if TYPE_CHECKING:
 
 SIDES = ("agent", "admin")
 
-# The largest page each list call allows: fewer pages, fewer calls (botocore 1.44 service models).
-MAX_PAGE = {
-    ("identitystore", "list_users"): 100,
-    ("identitystore", "list_group_memberships"): 100,
-    ("sso-admin", "list_instances"): 100,
-    ("sso-admin", "list_applications"): 100,
-    ("sso-admin", "list_application_assignments"): 100,
-    ("connect", "list_users"): 1000,
-    ("connect", "list_security_profiles"): 1000,
-    ("iam", "get_account_authorization_details"): 1000,
-    ("iam", "list_attached_role_policies"): 1000,
-    ("iam", "list_role_policies"): 1000,
-}
 # describe_user is the only per-user call, and only to find one Admin-profile user (F21).
 MAX_ADMIN_PROBES = 5
 
@@ -460,10 +448,7 @@ class _Reader:
 
     def pages(self, service: str, operation: str, action: str, key: str, **kwargs: Any) -> Optional[list[dict]]:
         """Every item of a paginated list call at the largest page size (or the page size asked for)."""
-        size = MAX_PAGE.get((service, operation))
-        if self.page_size:
-            size = min(self.page_size, size) if size else self.page_size
-        config = {"PageSize": size} if size else {}
+        config = page_config(service, operation, self.page_size)
 
         def run() -> list[dict]:
             items: list[dict] = []

@@ -118,7 +118,8 @@ def _doctor() -> list[Need]:
 def _cleanup() -> list[Need]:
     needs = _anywhere(
         "sso:ListInstances", "sso:DeleteApplicationAssignment",
-        "identitystore:DeleteGroupMembership", "identitystore:DeleteUser", "identitystore:DeleteGroup",
+        "identitystore:DeleteGroupMembership", "identitystore:ListGroupMembershipsForMember",
+        "identitystore:DeleteUser", "identitystore:DeleteGroup",
         "connect:DeleteUser", "connect:ListInstances", "connect:DeleteInstance",
         "ds:DeleteDirectory", "ds:DescribeDirectories", "ds:UnauthorizeApplication",
     )

@@ -10,8 +10,9 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from typing import TYPE_CHECKING, Any, Callable, Optional
+from typing import TYPE_CHECKING, Callable, Optional
 
+from workshop_lib.aws.paging import paginate  # noqa: F401 - re-exported: the one listing helper
 from workshop_lib.aws.errors import error_code, explained
 from workshop_lib.errors import AwsError, WorkshopError
 
@@ -34,12 +35,6 @@ def _client_error() -> tuple[type[Exception], ...]:
     return (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError)
 
 
-def paginate(client: Any, operation: str, key: str, **kwargs: Any) -> list[dict]:
-    """Every item of a paginated list call, through boto3's own paginator."""
-    items: list[dict] = []
-    for page in client.get_paginator(operation).paginate(**kwargs):
-        items.extend(page.get(key, []))
-    return items
 
 
 # ---- account ---------------------------------------------------------------------------------
@@ -337,6 +332,13 @@ def ensure_group(ctx: "Context", name: str, description: str) -> str:
         if not (adopted and s.find("identitystore.group", name)):
             s.record("identitystore.group", name, id=group_id, adopted=adopted)
     return group_id
+
+
+def idc_users(ctx: "Context") -> dict[str, str]:
+    """Identity Center user name → user ID (one paginated listing)."""
+    with explained("identitystore:ListUsers"):
+        users = paginate(ctx.client("identitystore"), "list_users", "Users", IdentityStoreId=identity_store_id(ctx))
+    return {u["UserName"]: u["UserId"] for u in users}
 
 
 def group_member_ids(ctx: "Context", group_id: str) -> dict[str, str]:

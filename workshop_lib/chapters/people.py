@@ -77,12 +77,10 @@ def _err(code: str, message: str, fix: str) -> Finding:
 
 def _connect_check(fed: Federation):
     def check(ctx: "Context") -> Status:
-        from workshop_lib.aws.bulk import list_all
-        from workshop_lib.aws.errors import explained
+        from workshop_lib.aws.resources import connect_users
 
         people = roster(ctx, fed)
-        with explained("connect:ListUsers"):
-            users = {u["Username"]: u for u in list_all(ctx.client("connect"), "list_users", "UserSummaryList", InstanceId=ctx.settings.instance_id)}
+        users = connect_users(ctx)
         lower = {u.lower(): u for u in users}
         missing, findings = [], []
         for p in people:
@@ -118,21 +116,12 @@ def _connect_run(fed: Federation):
 
 # ---- Identity Center users ---------------------------------------------------------------------
 
-def _idc_users(ctx: "Context") -> dict[str, str]:
-    """Identity Center user name → user ID, in one paginated listing."""
-    from workshop_lib.aws.bulk import list_all
-    from workshop_lib.aws.errors import explained
-    from workshop_lib.aws.resources import identity_store_id
-
-    with explained("identitystore:ListUsers"):
-        users = list_all(ctx.client("identitystore"), "list_users", "Users", IdentityStoreId=identity_store_id(ctx))
-    return {u["UserName"]: u["UserId"] for u in users}
-
-
 def _idc_check(fed: Federation):
     def check(ctx: "Context") -> Status:
         people = roster(ctx, fed)
-        users = _idc_users(ctx)
+        from workshop_lib.aws.resources import idc_users
+
+        users = idc_users(ctx)
         missing = [p.email for p in people if p.email not in users]
         if missing:
             return Status.missing(f"{len(missing)} of {len(people)} Identity Center users are still to create: {', '.join(missing[:5])}.")
@@ -149,18 +138,16 @@ def _idc_run(fed: Federation):
 
 def _group_check(fed: Federation):
     def check(ctx: "Context") -> Status:
-        from workshop_lib.aws.bulk import list_all
-        from workshop_lib.aws.errors import explained
-        from workshop_lib.aws.resources import find_group, identity_store_id
+        from workshop_lib.aws.resources import find_group, group_member_ids
 
         name = ctx.settings.name(_group_key(fed))
         group_id = find_group(ctx, name)
         if group_id is None:
             return Status.missing(f"No group called {name!r} yet.")
-        users = _idc_users(ctx)
-        with explained("identitystore:ListGroupMemberships"):
-            found = list_all(ctx.client("identitystore"), "list_group_memberships", "GroupMemberships", IdentityStoreId=identity_store_id(ctx), GroupId=group_id)
-        members = {m["MemberId"]["UserId"] for m in found if "UserId" in (m.get("MemberId") or {})}
+        from workshop_lib.aws.resources import idc_users
+
+        users = idc_users(ctx)
+        members = set(group_member_ids(ctx, group_id))
         missing = [p.email for p in roster(ctx, fed) if users.get(p.email) not in members]
         if missing:
             return Status.missing(f"{len(missing)} people are not in {name!r} yet: {', '.join(missing[:5])}.")

@@ -206,7 +206,7 @@ def _mappings(facts: Facts, chain: Chain, mappings: Optional[dict]) -> list[Find
 def _session_duration(chain: Chain, value: str, where: str, link: str) -> list[Finding]:
     if value.startswith("${"):
         return []
-    if not value.isdigit() or not 900 <= int(value) <= 43200:
+    if not (value.isascii() and value.isdigit()) or not 900 <= int(value) <= 43200:
         return [
             make_finding(
                 "F1",

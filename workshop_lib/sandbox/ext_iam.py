@@ -52,8 +52,8 @@ def _wrap_create_saml_provider(original: Callable[[Any], Any]) -> Callable[[Any]
         iam = _iam(account_of(self))
         name = self._get_param("Name") or ""
         if not PROVIDER_NAME_RE.match(name):
-            raise AwsError("ValidationError", f"The specified value for name is invalid. It must contain only "
-                                              f"alphanumeric characters and/or the following: _.-")
+            raise AwsError("ValidationError", "The specified value for name is invalid. It must contain only "
+                                              "alphanumeric characters and/or the following: _.-")
         if name in iam.saml_providers:
             raise AwsError("EntityAlreadyExists", f"SAMLProvider {name} already exists.")
         if len(iam.saml_providers) >= PROVIDER_QUOTA:

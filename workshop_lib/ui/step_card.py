@@ -10,8 +10,6 @@ from workshop_lib.ui.widgets import Displayable
 from workshop_lib.chapters.model import State, Status, Step
 
 if TYPE_CHECKING:
-    import ipywidgets as W
-
     from workshop_lib.chapters.context import Context
 
 COLOURS = {State.DONE: "#1e8e3e", State.MISSING: "#5f6368", State.WRONG: "#d93025", State.UNKNOWN: "#1a73e8", State.ERROR: "#e37400"}
