@@ -176,7 +176,8 @@ NOTEBOOKS["07_sign_in"] = header("07") + [
     new_code_cell("ui.doctor()"),
     new_markdown_cell(
         "When a real sign-in fails, copy the `SAMLResponse` from your browser's developer tools (Network tab, the POST to `saml`) or save a HAR "
-        "file, and paste it here. Add the application's metadata to verify the signature too."
+        "file, and paste it here. Add the application's metadata to verify the signature too. In the sandbox the inspector opens on "
+        "agent1's own signed response, so you can see what a good one looks like: the Role pair, the RoleSessionName, the audience."
     ),
     new_code_cell("ui.saml_inspector()"),
 ]

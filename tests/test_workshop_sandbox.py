@@ -88,3 +88,29 @@ def test_step_card_buttons_run_and_check_against_the_sandbox(learner):
     card.check_button.click()
     card.join()
     assert card.status.state is State.DONE
+
+
+def test_saml_inspector_opens_on_a_verified_sandbox_response_with_no_errors(learner):
+    from workshop_lib import ui
+
+    perform_all(learner)
+    inspector = ui.saml_inspector()
+    assert "(verified)" in inspector.result.value
+    assert "agent1@connect-workshop.com" in inspector.result.value
+    assert [f.code for f in inspector.findings if f.severity.value == "error"] == []
+
+
+def test_saml_inspector_names_the_problem_in_a_pasted_response(learner):
+    from workshop_lib import ui
+
+    perform_all(learner)
+    inspector = ui.saml_inspector()
+    tampered = inspector.text.value
+    import base64
+
+    xml = base64.b64decode(tampered).replace(b"agent1@connect-workshop.com", b"agent9@connect-workshop.com")
+    from workshop_lib.metadata_files import read_metadata
+
+    inspector.inspect(base64.b64encode(xml).decode(), read_metadata("agent").encode())
+    assert "workshop-error" in inspector.result.value
+    assert "F4" in inspector.result.value or "signature" in inspector.result.value.lower()

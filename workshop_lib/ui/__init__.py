@@ -112,9 +112,36 @@ def agents_import():
 
 @_friendly
 def saml_inspector():
+    """The SAML response inspector; in the sandbox it opens on agent1's real signed response, verified."""
     from workshop_lib.ui.inspectors import SamlInspector
 
-    return SamlInspector()
+    inspector = SamlInspector()
+    ctx = _context()
+    if ctx.is_sandbox:
+        sample = _sandbox_sample_response(ctx)
+        if sample:
+            inspector.text.value = sample[0]
+            inspector.inspect(sample[0], sample[1])
+    return inspector
+
+
+def _sandbox_sample_response(ctx: Context) -> tuple[str, bytes] | None:
+    """agent1's SAML response from a simulated sign-in, with the agent application's metadata."""
+    from workshop_lib.aws import console
+    from workshop_lib.chapters.federation import AGENT
+    from workshop_lib.chapters.signin import first_person
+    from workshop_lib.metadata_files import read_metadata
+
+    metadata = read_metadata(AGENT.key)
+    if metadata is None:
+        return None
+    try:
+        result = console.sign_in(ctx, first_person(ctx, AGENT).email, ctx.settings.name(AGENT.app_key))
+    except WorkshopError:
+        return None
+    if not result.saml_response_b64:
+        return None
+    return result.saml_response_b64, metadata.encode("utf-8")
 
 
 @_friendly
