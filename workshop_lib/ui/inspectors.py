@@ -105,7 +105,7 @@ class SamlInspector(Displayable):
             "SessionDuration": resp.session_duration,
             "Signed": resp.signed_parts + (" (verified)" if resp.verified else " (not verified: upload the metadata to check it)"),
         }
-        rows = "".join(f"<tr><td>{k}</td><td><code>{html.escape(str(v))}</code></td></tr>" for k, v in fields.items())
+        rows = "".join(f"<tr><td>{k}</td><td><code>{html.escape('—' if v in (None, '') else str(v))}</code></td></tr>" for k, v in fields.items())
         self.result.value = f"<table>{rows}</table>" + findings_table(self.findings)
         return self.findings
 
