@@ -128,3 +128,31 @@ def test_a_corrupt_settings_file_shows_a_sentence_in_the_cell(ctx, tmp_path):
     shown = ui.status_board()
     assert "not valid JSON" in shown.value and "workshop-error" in shown.value
     assert list(tmp_path.glob("settings.json.broken-*"))
+
+
+def test_on_a_real_account_a_pasted_relay_state_is_checked_exactly(ctx):
+    """No API reads the relay state back: the learner pastes what they saved and the card judges it."""
+    from workshop_lib.chapters import find_step
+
+    st.save(st.Settings(target="aws", region="us-east-1", instance_id="178c75e4-b3de-4839-a6aa-e321ab3f3770", instance_arn=GOOD_ARN, account_id="123456789012"))
+    card = StepCard(find_step("agent.app.relay_state"), Context())
+    assert card.refresh().state is State.UNKNOWN
+    assert card.confirm_text is not None
+    wrong = card.confirm("https://us-east-1.console.aws.amazon.com/connect/federate/178c75e4-b3de-4839-a6aa-e321ab3f3770?destination=/ccp-v2 ")
+    assert wrong.state is State.WRONG and {f.code for f in wrong.findings} == {"F12"}
+    right = card.confirm("https://us-east-1.console.aws.amazon.com/connect/federate/178c75e4-b3de-4839-a6aa-e321ab3f3770?destination=%2Fccp-v2")
+    assert right.state is State.DONE
+    assert st.load().confirmed["agent.app.relay_state"].endswith("%2Fccp-v2")
+
+
+def test_on_a_real_account_a_pasted_role_value_with_a_space_is_f1(ctx):
+    from workshop_lib.chapters import find_step
+
+    st.save(st.Settings(target="aws", region="us-east-1", instance_id="178c75e4-b3de-4839-a6aa-e321ab3f3770", instance_arn=GOOD_ARN, account_id="123456789012"))
+    card = StepCard(find_step("agent.app.mappings"), Context())
+    role = "arn:aws:iam::123456789012:role/AmazonConnectAgentAccessRole"
+    provider = "arn:aws:iam::123456789012:saml-provider/AmazonConnectAgentAccess"
+    wrong = card.confirm(f"{role}, {provider}")
+    assert wrong.state is State.WRONG and "F1" in {f.code for f in wrong.findings}
+    right = card.confirm(f"{role},{provider}")
+    assert right.state is State.DONE and "RoleSessionName" in right.summary

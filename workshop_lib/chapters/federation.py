@@ -184,19 +184,22 @@ def _relay_check(fed: Federation):
         from workshop_lib.rules.relay_state import check_relay_state
 
         expected = relay_state(ctx, fed)
-        if not ctx.is_sandbox:
-            return Status.unknown(f"No API can read the relay state: check by eye that it is exactly {expected}", expected=expected)
-        app = require_application(ctx, ctx.settings.name(fed.app_key))
-        current = console.application_settings(ctx, app["ApplicationArn"]).get("relay_state") or ""
-        if not current:
-            return Status.missing("The application has no relay state yet.", expected=expected)
+        if ctx.is_sandbox:
+            app = require_application(ctx, ctx.settings.name(fed.app_key))
+            current = console.application_settings(ctx, app["ApplicationArn"]).get("relay_state") or ""
+            if not current:
+                return Status.missing("The application has no relay state yet.", expected=expected)
+        else:
+            current = ctx.settings.confirmed.get(f"{fed.key}.app.relay_state", "")
+            if not current:
+                return Status.unknown(f"No API can read the relay state. Check by eye that it is exactly {expected} — or paste what you entered below and it is checked for you.", expected=expected)
         s = ctx.settings
         findings = [f for f in check_relay_state(current, s.instance_id, s.region) if f.severity is Severity.ERROR]
         if current.strip() != expected:
             if not findings:
                 findings = [_finding("F12", f"The relay state is {current!r}, not the expected value.", "Paste the value below unchanged.", expected)]
             return Status.wrong("The relay state is not the expected one.", findings, expected=expected)
-        return Status.done("The relay state is set.", expected=expected)
+        return Status.done("The relay state is set." if ctx.is_sandbox else "The relay state you pasted is exactly the expected one.", expected=expected)
 
     return check
 
@@ -347,13 +350,18 @@ def _mappings_check(fed: Federation):
         from workshop_lib.rules.role_attribute import ROLE_ATTRIBUTE_NAME, role_attribute_findings
 
         expected = attribute_mappings(ctx, fed)
-        if not ctx.is_sandbox:
+        if ctx.is_sandbox:
+            app = require_application(ctx, ctx.settings.name(fed.app_key))
+            current = console.application_settings(ctx, app["ApplicationArn"]).get("attribute_mappings") or {}
+            if not current:
+                return Status.missing("The application has no attribute mappings yet.")
+        else:
+            pasted = ctx.settings.confirmed.get(f"{fed.key}.app.mappings", "")
             rows = "; ".join(f"{k} = {v}" for k, v in expected.items())
-            return Status.unknown(f"No API can read attribute mappings: check by eye that the rows are {rows}", expected=expected)
-        app = require_application(ctx, ctx.settings.name(fed.app_key))
-        current = console.application_settings(ctx, app["ApplicationArn"]).get("attribute_mappings") or {}
-        if not current:
-            return Status.missing("The application has no attribute mappings yet.")
+            if not pasted:
+                return Status.unknown(f"No API can read attribute mappings. Check by eye that the rows are {rows} — or paste your Role value below and it is checked for you.", expected=expected)
+            # Only the Role value can be pasted back; the other rows are as expected or verified by eye.
+            current = {**expected, ROLE_ATTRIBUTE_NAME: pasted}
         findings = []
         role_value = current.get(ROLE_ATTRIBUTE_NAME)
         if role_value is None:
@@ -368,6 +376,9 @@ def _mappings_check(fed: Federation):
                 findings.append(_finding(code, f"The {row.rsplit('/', 1)[-1]} row is {current.get(row)!r}.", "Set it to the expected value.", expected[row]))
         if findings:
             return Status.wrong("The attribute mappings need fixing.", findings)
+        if not ctx.is_sandbox:
+            others = "; ".join(f"{k.rsplit('/', 1)[-1]} = {v}" for k, v in expected.items() if k != ROLE_ATTRIBUTE_NAME)
+            return Status.done(f"The Role value you pasted is exactly right. Check the other rows by eye: {others}.")
         return Status.done("The attribute mappings are as expected.")
 
     return check
@@ -419,7 +430,7 @@ def application_steps(fed: Federation) -> list[Step]:
              _metadata_check(fed), guide=_metadata_guide(fed), simulate=_metadata_simulate(fed)),
         Step(f"{k}.app.relay_state", "Set the relay state", "console",
              "After AWS sign-in the browser follows the relay state to the Connect federation URL of your instance.",
-             _relay_check(fed), guide=_relay_guide(fed), simulate=_relay_simulate(fed)),
+             _relay_check(fed), guide=_relay_guide(fed), simulate=_relay_simulate(fed), confirm="The relay state you saved"),
     ]
 
 
@@ -440,6 +451,6 @@ def iam_steps(fed: Federation, *, with_policy: bool) -> list[Step]:
              _role_check(fed), run=_role_run(fed)),
         Step(f"{k}.app.mappings", "Set the attribute mappings", "console",
              "The Role row tells AWS which role and provider to use; RoleSessionName carries the email, which must equal the Connect username.",
-             _mappings_check(fed), guide=_mappings_guide(fed), simulate=_mappings_simulate(fed)),
+             _mappings_check(fed), guide=_mappings_guide(fed), simulate=_mappings_simulate(fed), confirm="The Role value you saved"),
     ]
     return steps

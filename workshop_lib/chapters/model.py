@@ -91,6 +91,8 @@ class Step:
     # For console steps in the sandbox: do it through the simulated console.
     simulate: Optional[Callable[["Context"], object]] = None
     cleanup: Optional[Callable[["Context"], list[str]]] = None
+    # For console steps no API can read back: the label of a value the learner pastes back to have it checked.
+    confirm: str = ""
 
     def safe_check(self, ctx: "Context") -> Status:
         """Check without ever raising: errors become an ERROR status in plain words."""

@@ -61,9 +61,16 @@ class StepCard(Displayable):
             self.run_button = W.Button(description="Do it in the simulated console", icon="magic", button_style="info", layout=W.Layout(width="auto"))
             self.run_button.on_click(lambda _b: self._in_background(self.perform))
             buttons.insert(0, self.run_button)
+        self.confirm_box = W.HBox()
+        self.confirm_text = None
+        if step.confirm and not ctx.is_sandbox:
+            self.confirm_text = W.Text(value=ctx.settings.confirmed.get(step.key, ""), placeholder="paste it exactly as you saved it", description=step.confirm, layout=W.Layout(width="80%"), style={"description_width": "initial"})
+            confirm_button = W.Button(description="Check what I saved", icon="check", layout=W.Layout(width="auto"))
+            confirm_button.on_click(lambda _b: self.confirm(self.confirm_text.value))
+            self.confirm_box.children = [self.confirm_text, confirm_button]
         self.guide_box = W.VBox()
         self.widget = W.VBox(
-            [W.HBox([self.title, self.badge]), self.why, self.guide_box, W.HBox(buttons), W.HBox([self.progress, self.progress_text]), self.summary],
+            [W.HBox([self.title, self.badge]), self.why, self.guide_box, self.confirm_box, W.HBox(buttons), W.HBox([self.progress, self.progress_text]), self.summary],
             layout=W.Layout(border="1px solid #dadce0", padding="8px", margin="6px 0"),
         )
         self.widget.add_class("workshop-step")
@@ -73,6 +80,15 @@ class StepCard(Displayable):
     def refresh(self) -> Status:
         self._show(self.step.safe_check(self.ctx))
         return self.status  # type: ignore[return-value]
+
+    def confirm(self, value: str) -> Status:
+        """Keep what the learner says they saved in the console (as typed, spaces included) and check it."""
+        with self.ctx.update() as s:
+            if value:
+                s.confirmed[self.step.key] = value
+            else:
+                s.confirmed.pop(self.step.key, None)
+        return self.refresh()
 
     def perform(self) -> Status:
         """Run the step (or its simulated console action) and show the resulting status; never raises."""
