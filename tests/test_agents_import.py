@@ -340,3 +340,13 @@ def test_the_notebook_cell_can_be_run_twice(learner):
 
     assert isinstance(ui.agents_import(), AgentsImport)
     assert isinstance(ui.agents_import(), AgentsImport)  # the function is not shadowed by a submodule
+
+
+def test_unique_by_email_keeps_the_first_entry_and_the_order():
+    from collections import namedtuple
+
+    from workshop_lib.agents import unique_by_email
+
+    P = namedtuple("P", "email n")
+    people = [P("a@x.com", 1), P("b@x.com", 2), P("a@x.com", 3), P("c@x.com", 4), P("b@x.com", 5)]
+    assert unique_by_email(people) == [P("a@x.com", 1), P("b@x.com", 2), P("c@x.com", 4)]

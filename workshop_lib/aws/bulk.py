@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable, Optional, Protocol, Sequence
 
+from workshop_lib.agents import unique_by_email
 from workshop_lib.aws.paging import paginate
 from workshop_lib.errors import WorkshopError
 
@@ -138,7 +139,7 @@ class _Job:
 
     def __init__(self, ctx: "Context", people: list, parts: tuple[str, ...], roles: set[str], page_size: Optional[int], dry_run: bool) -> None:
         self.ctx = ctx
-        self.people = _unique(people)
+        self.people = unique_by_email(people)
         self.parts = parts
         self.roles = roles | {p.role for p in self.people}
         self.page_size = page_size
@@ -412,16 +413,6 @@ class _Job:
 
 
 _ACTIONS = {"idc": "identitystore:CreateUser", "connect": "connect:CreateUser", "membership": "identitystore:CreateGroupMembership"}
-
-
-def _unique(people: Iterable[PersonLike]) -> list[PersonLike]:
-    seen: set[str] = set()
-    out = []
-    for p in people:
-        if p.email not in seen:
-            seen.add(p.email)
-            out.append(p)
-    return out
 
 
 def _group_id(ids: Any, store: str, name: str) -> Optional[str]:

@@ -29,17 +29,12 @@ class Person:
 
 def everyone(ctx: "Context") -> list[Person]:
     """Everybody in the workshop, agents and administrators: the defaults plus the imported people, each once."""
+    from workshop_lib.agents import unique_by_email
     from workshop_lib.rules import names
 
     people = [Person(u.username, u.first_name, u.last_name, "admin" if u.is_admin else "agent") for u in names.DEFAULT_USERS]
     people += [Person(p["email"], p["first"], p["last"], p.get("role", "agent")) for p in ctx.settings.people]
-    seen: set[str] = set()
-    out = []
-    for p in people:
-        if p.email not in seen:
-            seen.add(p.email)
-            out.append(p)
-    return out
+    return unique_by_email(people)
 
 
 def roster(ctx: "Context", fed: Federation) -> list[Person]:
