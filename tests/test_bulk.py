@@ -60,8 +60,8 @@ def test_sixty_agents_take_at_most_three_writes_each_and_a_rerun_writes_nothing(
 
 def test_the_ledger_records_every_user_and_membership_in_a_few_settings_writes(learner, monkeypatch):
     writes = []
-    original = st._atomic_write
-    monkeypatch.setattr(st, "_atomic_write", lambda path, text: (writes.append(path), original(path, text))[1])
+    original = st.atomic_write
+    monkeypatch.setattr(st, "atomic_write", lambda path, text: (writes.append(path), original(path, text))[1])
     onboard(learner, people(60), page_size=PAGE)
     assert len(writes) <= 3  # the ledger goes in batches, not once per person
     ledger = st.load()

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 from workshop_lib.errors import SamlError
+from workshop_lib.files import atomic_write
 from workshop_lib.settings import workshop_home
 
 
@@ -24,12 +23,7 @@ def store_metadata(app_key: str, data: bytes | str):
     if not report.iam_ok:
         problems = " ".join(f.message for f in report.findings if f.severity.value == "error")
         raise SamlError(f"IAM would reject this metadata file: {problems}", fix="Download the application's 'IAM Identity Center SAML metadata file' again and upload it unchanged.", code="F5")
-    path = metadata_path(app_key)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{app_key}.", suffix=".tmp")
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(raw)
-    os.replace(tmp, path)
+    atomic_write(metadata_path(app_key), raw)
     return report
 
 

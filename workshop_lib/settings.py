@@ -13,12 +13,12 @@ import datetime as _dt
 import json
 import os
 import re
-import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
 from workshop_lib.errors import SettingsError
+from workshop_lib.files import atomic_write
 
 SCHEMA = "connect-sso-workshop/settings"
 SCHEMA_VERSION = 1
@@ -227,7 +227,7 @@ def save(settings: Settings, path: Path | None = None) -> Path:
     """Write the settings atomically: readers see the old file or the new one, never half of one."""
     path = path or settings_path()
     text = json.dumps(settings.to_dict(), indent=2, sort_keys=False) + "\n"
-    _atomic_write(path, text)
+    atomic_write(path, text)
     return path
 
 
@@ -239,22 +239,6 @@ def update(path: Path | None = None) -> Iterator[Settings]:
         settings = load(path)
         yield settings
         save(settings, path)
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
 
 
 @contextlib.contextmanager

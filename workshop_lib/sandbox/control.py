@@ -13,7 +13,6 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from dataclasses import asdict, dataclass
@@ -21,6 +20,7 @@ from pathlib import Path
 from typing import Iterator
 
 from workshop_lib.errors import SandboxError
+from workshop_lib.files import atomic_write
 from workshop_lib.sandbox import _http
 
 SERVER_MODULE = "workshop_lib.sandbox.server"
@@ -73,17 +73,7 @@ def _read_info(home: Path) -> SandboxInfo | None:
 
 
 def _write_info(home: Path, info: SandboxInfo) -> None:
-    folder = sandbox_dir(home)
-    folder.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".server.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(asdict(info), handle, indent=2)
-        os.replace(tmp, _info_path(home))
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    atomic_write(_info_path(home), json.dumps(asdict(info), indent=2))
 
 
 def _pid_alive(pid: int) -> bool:

@@ -25,6 +25,8 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
+from workshop_lib.files import atomic_write
+
 HOST = "127.0.0.1"  # never 0.0.0.0: the sandbox accepts any credentials
 ACCOUNT = "123456789012"
 log = logging.getLogger("workshop.sandbox")
@@ -212,9 +214,7 @@ def _exclusive(state_dir: Path) -> Any:
 def _write_ready(path: Path | None, info: dict[str, Any]) -> None:
     if path is None:
         return
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(info), encoding="utf-8")
-    os.replace(tmp, path)
+    atomic_write(path, json.dumps(info), durable=False)
 
 
 def main(argv: list[str] | None = None) -> int:
