@@ -8,10 +8,8 @@ offers one, a real account has none and the doctor then asks the learner to veri
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional
-from urllib.parse import unquote
 
 from workshop_lib.aws.paging import MAX_PAGE, page_config
 from workshop_lib.errors import WorkshopError
@@ -526,17 +524,15 @@ def _read_instance(reader: _Reader, facts: Facts) -> None:
 
 
 def _document(value: Any) -> Optional[dict]:
-    """A policy document as a dict, whether boto3 gave a dict or URL-encoded JSON text."""
-    if isinstance(value, dict):
-        return value
-    if isinstance(value, str):
-        for text in (value, unquote(value)):
-            try:
-                parsed = json.loads(text)
-            except ValueError:
-                continue
-            return parsed if isinstance(parsed, dict) else None
-    return None
+    """A policy document as a dict (see rules.iam_documents.load_policy), or None when it is not one."""
+    from workshop_lib.rules.iam_documents import load_policy
+
+    if not isinstance(value, (dict, str)):
+        return None
+    try:
+        return load_policy(value)
+    except WorkshopError:
+        return None
 
 
 def _read_iam(reader: _Reader, facts: Facts) -> None:
@@ -594,14 +590,7 @@ def _roles_from_details(reader: _Reader, facts: Facts, wanted: set[str]) -> Opti
         name = raw.get("RoleName", "")
         if name not in wanted:
             continue
-        role = RoleFacts(
-            name,
-            True,
-            raw.get("Arn", ""),
-            raw.get("RoleId", ""),
-            raw.get("Path", "/"),
-            _document(raw.get("AssumeRolePolicyDocument")),
-        )
+        role = _role_facts(name, raw)
         for inline in raw.get("RolePolicyList", []) or []:
             role.policies.append(
                 PolicyDocument(inline.get("PolicyName", ""), "", _document(inline.get("PolicyDocument")), True)
@@ -614,6 +603,11 @@ def _roles_from_details(reader: _Reader, facts: Facts, wanted: set[str]) -> Opti
             role.policies.append(PolicyDocument(attached.get("PolicyName", arn.rsplit("/", 1)[-1]), arn, doc))
         found[name] = role
     return found
+
+
+def _role_facts(name: str, raw: dict) -> RoleFacts:
+    """A role as GetRole or GetAccountAuthorizationDetails describe it, before its policies are added."""
+    return RoleFacts(name, True, raw.get("Arn", ""), raw.get("RoleId", ""), raw.get("Path", "/"), _document(raw.get("AssumeRolePolicyDocument")))
 
 
 def _managed_policy_document(reader: _Reader, arn: str) -> Optional[dict]:
@@ -632,14 +626,7 @@ def _role_one_by_one(reader: _Reader, name: str) -> RoleFacts:
     if not got:
         return RoleFacts(name)
     raw = got["Role"]
-    role = RoleFacts(
-        name,
-        True,
-        raw.get("Arn", ""),
-        raw.get("RoleId", ""),
-        raw.get("Path", "/"),
-        _document(raw.get("AssumeRolePolicyDocument")),
-    )
+    role = _role_facts(name, raw)
     attached = (
         reader.pages(
             "iam", "list_attached_role_policies", "iam:ListAttachedRolePolicies", "AttachedPolicies", RoleName=name

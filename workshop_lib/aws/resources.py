@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Callable, Optional
 from workshop_lib.aws.paging import paginate  # noqa: F401 - re-exported: the one listing helper
 from workshop_lib.aws.errors import error_code, explained
 from workshop_lib.errors import AwsError, WorkshopError
+from workshop_lib.rules.iam_documents import load_policy
 
 if TYPE_CHECKING:
     from workshop_lib.chapters.context import Context
@@ -453,7 +454,7 @@ def get_policy_document(ctx: "Context", name: str) -> Optional[dict]:
     version = policy["Policy"]["DefaultVersionId"]
     with explained("iam:GetPolicyVersion"):
         doc = iam.get_policy_version(PolicyArn=arn, VersionId=version)["PolicyVersion"]["Document"]
-    return json.loads(doc) if isinstance(doc, str) else doc
+    return load_policy(doc)
 
 
 def ensure_policy(ctx: "Context", name: str, document: dict) -> str:
@@ -489,11 +490,7 @@ def get_role(ctx: "Context", name: str) -> Optional[dict]:
     if found is None:
         return None
     role = found["Role"]
-    trust = role.get("AssumeRolePolicyDocument")
-    if isinstance(trust, str):
-        from urllib.parse import unquote
-
-        role["AssumeRolePolicyDocument"] = json.loads(unquote(trust))
+    role["AssumeRolePolicyDocument"] = load_policy(role.get("AssumeRolePolicyDocument") or "")
     return role
 
 

@@ -110,7 +110,7 @@ def load_policy(doc: PolicyDocument) -> dict:
     if isinstance(doc, dict):
         return doc
     text = (doc or "").strip()
-    if text.startswith("%7B") or text.startswith("%7b"):
+    if text.lower().startswith("%7b"):  # IAM's raw API URL-encodes documents
         text = unquote(text)
     try:
         loaded = json.loads(text)
