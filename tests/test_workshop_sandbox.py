@@ -104,3 +104,14 @@ def test_saml_inspector_names_the_problem_in_a_pasted_response(learner):
     inspector.inspect(base64.b64encode(xml).decode(), read_metadata("agent").encode())
     assert "workshop-error" in inspector.result.value
     assert "F4" in inspector.result.value or "signature" in inspector.result.value.lower()
+
+
+def test_preflight_card_shows_account_caller_and_organization(learner):
+    from workshop_lib.chapters import find_step
+    from workshop_lib.ui.step_card import StepCard
+
+    card = StepCard(find_step("start.preflight"), learner)
+    card.refresh()
+    assert "Account: 123456789012" in card.summary.value
+    assert "Caller: arn:aws:" in card.summary.value
+    assert "No AWS Organization yet" in card.summary.value

@@ -90,7 +90,6 @@ class Step:
     guide: Optional[Callable[["Context"], Guide]] = None
     # For console steps in the sandbox: do it through the simulated console.
     simulate: Optional[Callable[["Context"], object]] = None
-    cleanup: Optional[Callable[["Context"], list[str]]] = None
     # For console steps no API can read back: the label of a value the learner pastes back to have it checked.
     confirm: str = ""
 
@@ -119,13 +118,3 @@ class Chapter:
     objectives: list[str]
     minutes: int
     steps: list[Step]
-
-    @property
-    def notebook(self) -> str:
-        return f"{self.number}_{self.slug}.ipynb"
-
-    def step(self, key: str) -> Step:
-        for s in self.steps:
-            if s.key == key:
-                return s
-        raise KeyError(key)

@@ -107,7 +107,8 @@ class StepCard(Displayable):
     def _show(self, status: Status) -> None:
         self.status = status
         self.badge.value = badge_html(status)
-        self.summary.value = f"<div>{html.escape(status.summary)}</div>{findings_html(status)}"
+        lines = "".join(f"<li>{html.escape(line)}</li>" for line in status.details.get("lines", []))
+        self.summary.value = f"<div>{html.escape(status.summary)}</div>" + (f"<ul>{lines}</ul>" if lines else "") + findings_html(status)
 
     def _render_guide(self) -> None:
         if self.step.guide is None:
