@@ -53,3 +53,30 @@ def workshop(sandbox):
     from workshop_lib.sandbox.seed import seed_workshop
 
     return seed_workshop(sandbox.endpoint)
+
+
+# ---- a learner: their own WORKSHOP_HOME, pointed at the (reset) session sandbox --------------------------
+
+@pytest.fixture()
+def learner(sandbox, tmp_path, monkeypatch):
+    """A fresh learner home on the reset sandbox, as a chapters Context."""
+    from workshop_lib.aws.session import forget_clients
+    from workshop_lib.chapters.context import Context
+
+    monkeypatch.setenv("WORKSHOP_HOME", str(tmp_path / "learner"))
+    monkeypatch.setenv("WORKSHOP_SANDBOX_ENDPOINT", sandbox.endpoint)
+    forget_clients()
+    yield Context()
+    forget_clients()
+
+
+@pytest.fixture()
+def ready_learner(learner):
+    """A learner with chapters 00–02 done: the Connect instance and Identity Center exist."""
+    from workshop_lib.chapters import chapter
+    from workshop_lib.chapters.model import State
+
+    for number in ("00", "01", "02"):
+        for step in chapter(number).steps:
+            assert step.perform(learner).state is State.DONE, step.key
+    return learner

@@ -159,25 +159,6 @@ def test_a_thousand_rows_are_checked_quickly():
 
 # ---- the command ------------------------------------------------------------------------------
 
-@pytest.fixture()
-def learner(sandbox, tmp_path, monkeypatch):
-    """A learner home on the (reset) sandbox with the instance and Identity Center ready (chapters 00–02)."""
-    from workshop_lib.aws.session import forget_clients
-    from workshop_lib.chapters import chapter
-    from workshop_lib.chapters.context import Context
-
-    monkeypatch.setenv("WORKSHOP_HOME", str(tmp_path / "learner"))
-    monkeypatch.setenv("WORKSHOP_SANDBOX_ENDPOINT", sandbox.endpoint)
-    monkeypatch.chdir(tmp_path)
-    forget_clients()
-    ctx = Context()
-    for number in ("00", "01", "02"):
-        for step in chapter(number).steps:
-            step.perform(ctx)
-    yield ctx
-    forget_clients()
-
-
 def cli(*argv):
     from workshop_lib.cli import main
 
@@ -190,7 +171,7 @@ def write(tmp_path, name, text):
     return str(path)
 
 
-def test_cli_reports_problems_with_row_numbers_and_creates_nothing(learner, tmp_path, capsys):
+def test_cli_reports_problems_with_row_numbers_and_creates_nothing(ready_learner, tmp_path, capsys):
     from workshop_lib.aws.session import CALLS
 
     path = write(tmp_path, "bad.csv", HEADER + "Ana,Silva,ana@example.com,agent\nBo,Lee,bo+x@example.com,agent\n")
@@ -204,7 +185,7 @@ def test_cli_reports_problems_with_row_numbers_and_creates_nothing(learner, tmp_
     assert "Traceback" not in out + err
 
 
-def test_cli_imports_then_a_rerun_writes_nothing(learner, tmp_path, capsys):
+def test_cli_imports_then_a_rerun_writes_nothing(ready_learner, tmp_path, capsys):
     path = write(tmp_path, "agents.csv", HEADER + "".join(f"Agent,{i},cli{i}@example.com,agent\n" for i in range(12)))
     assert cli("agents", "import", path, "--dry-run") == 0
     out, _ = capsys.readouterr()
@@ -219,11 +200,11 @@ def test_cli_imports_then_a_rerun_writes_nothing(learner, tmp_path, capsys):
     assert "everything already exists" in out and "of which 0 writes" in out
 
 
-def test_cli_reports_failed_rows_and_exits_1(learner, tmp_path, capsys):
+def test_cli_reports_failed_rows_and_exits_1(ready_learner, tmp_path, capsys):
     from workshop_lib.aws.session import client
 
     path = write(tmp_path, "agents.csv", HEADER + "Ana,Silva,ana@example.com,agent\nBo,Lee,bo@example.com,agent\n")
-    connect = client("connect", learner.settings)
+    connect = client("connect", ready_learner.settings)
 
     def refuse(**_kwargs):
         raise RuntimeError("the network dropped")
@@ -289,10 +270,10 @@ def test_widget_shows_problems_by_row_and_keeps_import_disabled(tmp_path, monkey
     assert "workshop-error" in view.summary.value
 
 
-def test_widget_upload_then_import_click_creates_the_people(learner):
+def test_widget_upload_then_import_click_creates_the_people(ready_learner):
     from workshop_lib.ui.agents_csv import AgentsImport
 
-    view = AgentsImport(learner)
+    view = AgentsImport(ready_learner)
     content = (HEADER + "".join(f"Agent,{i},ui{i}@example.com,agent\n" for i in range(8))).encode()
     view.upload.value = ({"name": "agents.csv", "type": "text/csv", "size": len(content), "content": memoryview(content), "last_modified": datetime.datetime.now(datetime.timezone.utc)},)
     assert view.file is not None and view.file.ok and not view.import_button.disabled
@@ -309,7 +290,7 @@ def test_widget_upload_then_import_click_creates_the_people(learner):
     assert view.outcome.writes == 0 and "everything already exists" in view.result.value
 
 
-def test_the_notebook_cell_gives_the_widget_with_instructions(learner):
+def test_the_notebook_cell_gives_the_widget_with_instructions(ready_learner):
     from workshop_lib import ui
     from workshop_lib.ui.agents_csv import AgentsImport
 
@@ -334,7 +315,7 @@ def test_the_run_report_shows_api_calls_by_notebook_and_operation():
     assert "| connect:ListUsers | 3 |" in text
 
 
-def test_the_notebook_cell_can_be_run_twice(learner):
+def test_the_notebook_cell_can_be_run_twice(ready_learner):
     from workshop_lib import ui
     from workshop_lib.ui.agents_csv import AgentsImport
 

@@ -22,33 +22,19 @@ pytestmark = pytest.mark.sandbox
 PAGE = 7  # small pages: every listing of 60 people takes several pages
 
 
-@pytest.fixture()
-def learner(sandbox, tmp_path, monkeypatch):
-    """A fresh learner home on the (reset) sandbox, with the Connect instance and Identity Center ready (00–02)."""
-    monkeypatch.setenv("WORKSHOP_HOME", str(tmp_path / "learner"))
-    monkeypatch.setenv("WORKSHOP_SANDBOX_ENDPOINT", sandbox.endpoint)
-    forget_clients()
-    ctx = Context()
-    for number in ("00", "01", "02"):
-        for step in chapter(number).steps:
-            assert step.perform(ctx).state in (State.DONE, State.UNKNOWN), step.key
-    yield ctx
-    forget_clients()
-
-
 def people(n, start=1, role="agent"):
     return [Agent(row=i + 1, email=f"bulk{i}@connect-workshop.com", first="Bulk", last=f"Agent {i}", role=role) for i in range(start, start + n)]
 
 
-def test_sixty_agents_take_at_most_three_writes_each_and_a_rerun_writes_nothing(learner):
+def test_sixty_agents_take_at_most_three_writes_each_and_a_rerun_writes_nothing(ready_learner):
     agents = people(60)
-    first = onboard(learner, agents, page_size=PAGE)
+    first = onboard(ready_learner, agents, page_size=PAGE)
     assert first.ok, [f.line() for f in first.failed]
     assert first.created == {"idc": 60, "connect": 60, "membership": 60}
     assert first.writes <= 3 * 60 + 1  # + the group, created once
     assert first.calls["identitystore:CreateGroup"] == 1
 
-    again = onboard(learner, agents, page_size=PAGE)
+    again = onboard(ready_learner, agents, page_size=PAGE)
     assert again.writes == 0 and again.ok
     assert sum(again.to_create.values()) == 0
     assert "everything already exists" in again.summary()
@@ -58,11 +44,11 @@ def test_sixty_agents_take_at_most_three_writes_each_and_a_rerun_writes_nothing(
     assert not any(op.startswith(("identitystore:GetUserId", "connect:DescribeUser")) for op in again.calls)
 
 
-def test_the_ledger_records_every_user_and_membership_in_a_few_settings_writes(learner, monkeypatch):
+def test_the_ledger_records_every_user_and_membership_in_a_few_settings_writes(ready_learner, monkeypatch):
     writes = []
     original = st.atomic_write
     monkeypatch.setattr(st, "atomic_write", lambda path, text: (writes.append(path), original(path, text))[1])
-    onboard(learner, people(60), page_size=PAGE)
+    onboard(ready_learner, people(60), page_size=PAGE)
     assert len(writes) <= 3  # the ledger goes in batches, not once per person
     ledger = st.load()
     assert len(ledger.of_kind("identitystore.user")) == 60
@@ -71,10 +57,10 @@ def test_the_ledger_records_every_user_and_membership_in_a_few_settings_writes(l
     assert all(e.id for e in ledger.of_kind("connect.user"))
 
 
-def test_a_row_the_service_refuses_is_reported_with_its_row_and_the_others_are_created(learner):
+def test_a_row_the_service_refuses_is_reported_with_its_row_and_the_others_are_created(ready_learner):
     agents = people(10)
     refused = Agent(row=12, email="longname@connect-workshop.com", first="Long", last="X" * 101)  # Connect allows 100
-    result = onboard(learner, agents + [refused], page_size=PAGE)
+    result = onboard(ready_learner, agents + [refused], page_size=PAGE)
     assert not result.ok
     assert [(f.row, f.what) for f in result.failed] == [(12, "Connect user")]
     assert "longer than 100 characters" in result.failed[0].message
@@ -83,10 +69,10 @@ def test_a_row_the_service_refuses_is_reported_with_its_row_and_the_others_are_c
     assert result.created == {"idc": 11, "connect": 10, "membership": 11}
 
 
-def test_a_rerun_after_a_transient_failure_retries_only_the_failed_rows(learner):
+def test_a_rerun_after_a_transient_failure_retries_only_the_failed_rows(ready_learner):
     agents = people(30)
     flaky = {agents[3].email, agents[17].email}
-    connect = client("connect", learner.settings)
+    connect = client("connect", ready_learner.settings)
 
     def fail_some(params=None, **_kwargs):
         body = json.loads(params.get("body") or b"{}")
@@ -99,24 +85,24 @@ def test_a_rerun_after_a_transient_failure_retries_only_the_failed_rows(learner)
 
     connect.meta.events.register("before-call.connect.CreateUser", fail_some)
     try:
-        first = onboard(learner, agents, page_size=PAGE)
+        first = onboard(ready_learner, agents, page_size=PAGE)
     finally:
         connect.meta.events.unregister("before-call.connect.CreateUser", fail_some)
     assert sorted(f.row for f in first.failed) == sorted(a.row for a in agents if a.email in flaky)
     assert all("Injected failure" in f.message for f in first.failed)
 
     CALLS.reset()
-    retry = onboard(learner, agents, page_size=PAGE)
+    retry = onboard(ready_learner, agents, page_size=PAGE)
     assert retry.ok
     assert retry.created == {"idc": 0, "connect": 2, "membership": 0}
     assert retry.writes == 2
-    assert onboard(learner, agents, page_size=PAGE).writes == 0
+    assert onboard(ready_learner, agents, page_size=PAGE).writes == 0
 
 
-def test_admins_go_to_the_admin_group_with_the_admin_profile(learner):
-    result = onboard(learner, people(3, role="admin"), page_size=PAGE)
+def test_admins_go_to_the_admin_group_with_the_admin_profile(ready_learner):
+    result = onboard(ready_learner, people(3, role="admin"), page_size=PAGE)
     assert result.ok
-    s = learner.settings
+    s = ready_learner.settings
     assert {e.name.split("/")[0] for e in s.of_kind("identitystore.membership")} == {s.name("admins_group")}
     connect = client("connect", s)
     profiles = {p["Id"]: p["Name"] for p in connect.list_security_profiles(InstanceId=s.instance_id)["SecurityProfileSummaryList"]}
@@ -125,9 +111,9 @@ def test_admins_go_to_the_admin_group_with_the_admin_profile(learner):
     assert [profiles[i] for i in described["SecurityProfileIds"]] == ["Admin"]
 
 
-def test_a_dry_run_counts_what_is_missing_and_writes_nothing(learner):
-    onboard(learner, people(5), page_size=PAGE)
-    result = onboard(learner, people(8), page_size=PAGE, dry_run=True)
+def test_a_dry_run_counts_what_is_missing_and_writes_nothing(ready_learner):
+    onboard(ready_learner, people(5), page_size=PAGE)
+    result = onboard(ready_learner, people(8), page_size=PAGE, dry_run=True)
     assert result.writes == 0
     assert result.to_create == {"idc": 3, "connect": 3, "membership": 3}
     assert "would create" in result.summary()
@@ -141,30 +127,30 @@ def test_without_an_instance_the_import_says_to_do_chapter_01_first(sandbox, tmp
         onboard(Context(), people(2))
 
 
-def test_imported_people_join_the_roster_and_the_chapter_steps_see_them(learner):
+def test_imported_people_join_the_roster_and_the_chapter_steps_see_them(ready_learner):
     for number in ("03", "04", "05"):
         for step in chapter(number).steps:
-            step.perform(learner)
-    result = import_people(learner, people(25))
+            step.perform(ready_learner)
+    result = import_people(ready_learner, people(25))
     assert result.ok
-    assert len(roster(learner, AGENT)) == 27  # the workshop's two agents and the 25 imported
-    assert len(learner.settings.people) == 25
-    import_people(learner, people(25))
-    assert len(learner.settings.people) == 25  # no duplicates
+    assert len(roster(ready_learner, AGENT)) == 27  # the workshop's two agents and the 25 imported
+    assert len(ready_learner.settings.people) == 25
+    import_people(ready_learner, people(25))
+    assert len(ready_learner.settings.people) == 25  # no duplicates
 
     CALLS.reset()
     for key in ("agents.connect_users", "agents.idc_users", "agents.group"):
-        status = find_step(key).perform(learner)
+        status = find_step(key).perform(ready_learner)
         assert status.state is State.DONE, (key, status.summary)
     assert CALLS.writes() == 0
-    status = find_step("agents.passwords").check(learner)
+    status = find_step("agents.passwords").check(ready_learner)
     assert status.state is State.MISSING and "25 people" in status.summary
 
 
-def test_a_chapter_step_reports_failed_people_in_a_sentence(learner):
-    with learner.update() as s:
+def test_a_chapter_step_reports_failed_people_in_a_sentence(ready_learner):
+    with ready_learner.update() as s:
         s.people = [{"email": "nolast@connect-workshop.com", "first": "No", "last": "X" * 101, "role": "agent"}]
     with pytest.raises(WorkshopError, match="nolast@connect-workshop.com: Connect user: .*longer than 100 characters") as raised:
-        find_step("agents.connect_users").run(learner)
+        find_step("agents.connect_users").run(ready_learner)
     assert "retries only what is missing" in str(raised.value)
-    assert find_step("agents.connect_users").check(learner).state is State.MISSING
+    assert find_step("agents.connect_users").check(ready_learner).state is State.MISSING

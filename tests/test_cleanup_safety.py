@@ -19,12 +19,6 @@ from workshop_lib.cli import main
 pytestmark = pytest.mark.sandbox
 
 
-@pytest.fixture()
-def learner(sandbox, tmp_path):
-    with fc.learner(tmp_path / "learner", sandbox.endpoint) as ctx:
-        yield ctx
-
-
 def test_cleanup_removes_all_of_ours_and_none_of_the_decoys(learner, sandbox):
     out = fc.decoy_cleanup(learner, sandbox.endpoint)
     assert out.cleanup_failed == []

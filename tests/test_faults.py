@@ -16,12 +16,6 @@ pytestmark = pytest.mark.sandbox
 SERVICES = {"sts", "connect", "organizations", "sso-admin", "identitystore", "iam"}
 
 
-@pytest.fixture()
-def learner(sandbox, tmp_path):
-    with fc.learner(tmp_path / "learner", sandbox.endpoint) as ctx:
-        yield ctx
-
-
 # ---- the injector itself: each fault looks like the real thing to botocore --------------------------
 
 NOWHERE = Target("sandbox", endpoint_url="http://127.0.0.1:9")  # never reached: every attempt is answered by the fault

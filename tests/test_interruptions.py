@@ -13,12 +13,6 @@ from workshop_lib.sandbox import control
 pytestmark = pytest.mark.sandbox
 
 
-@pytest.fixture()
-def learner(sandbox, tmp_path):
-    with fc.learner(tmp_path / "learner", sandbox.endpoint) as ctx:
-        yield ctx
-
-
 def test_interrupting_every_write_and_running_the_step_again_leaves_no_duplicates(learner, sandbox):
     out = fc.interruption_chain(learner, sandbox.endpoint)
     assert out.not_done == {}

@@ -6,19 +6,9 @@ import nbformat
 import pytest
 
 from workshop_lib import settings as st
-from workshop_lib.aws.session import forget_clients
 from workshop_lib.runner import attach_status, run_notebooks, workshop_notebooks
 
 pytestmark = pytest.mark.notebooks
-
-
-@pytest.fixture()
-def learner(sandbox, tmp_path, monkeypatch):
-    monkeypatch.setenv("WORKSHOP_HOME", str(tmp_path / "learner"))
-    monkeypatch.setenv("WORKSHOP_SANDBOX_ENDPOINT", sandbox.endpoint)
-    forget_clients()
-    yield tmp_path
-    forget_clients()
 
 
 def outputs_text(path):
@@ -45,8 +35,8 @@ def test_committed_notebooks_have_no_outputs():
                 assert cell.outputs == [] and cell.execution_count is None, path.name
 
 
-def test_every_notebook_runs_top_to_bottom_and_every_step_is_done(learner):
-    out = learner / "run1"
+def test_every_notebook_runs_top_to_bottom_and_every_step_is_done(learner, tmp_path):
+    out = tmp_path / "run1"
     report = run_notebooks(out, say=lambda m: None)
     assert [n.name for n in report.notebooks] == [p.name for p in workshop_notebooks()]
     assert report.ok, [(n.name, n.cell, n.error) for n in report.notebooks if not n.ok]
@@ -63,6 +53,6 @@ def test_every_notebook_runs_top_to_bottom_and_every_step_is_done(learner):
 
     # The labs delete and re-create agent1's Connect user on purpose, so compare what exists, not its IDs.
     ledger = sorted((e.kind, e.name) for e in st.load().ledger)
-    again = run_notebooks(learner / "run2", say=lambda m: None)
+    again = run_notebooks(tmp_path / "run2", say=lambda m: None)
     assert again.ok
     assert sorted((e.kind, e.name) for e in st.load().ledger) == ledger

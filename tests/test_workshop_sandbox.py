@@ -1,23 +1,11 @@
 """The whole workshop against a real sandbox server: every step done, a re-run writes nothing, cleanup leaves nothing."""
 
 import fault_cases as fc
-import pytest
 
 from workshop_lib import settings as st
-from workshop_lib.aws.session import CALLS, forget_clients
+from workshop_lib.aws.session import CALLS
 from workshop_lib.chapters import all_steps
-from workshop_lib.chapters.context import Context
 from workshop_lib.chapters.model import State
-
-
-@pytest.fixture()
-def learner(sandbox, tmp_path, monkeypatch):
-    """A learner's fresh WORKSHOP_HOME pointed at the (reset) session sandbox."""
-    monkeypatch.setenv("WORKSHOP_HOME", str(tmp_path / "learner"))
-    monkeypatch.setenv("WORKSHOP_SANDBOX_ENDPOINT", sandbox.endpoint)
-    forget_clients()
-    yield Context()
-    forget_clients()
 
 
 def perform_all(ctx):
