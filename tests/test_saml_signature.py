@@ -351,3 +351,31 @@ def test_importing_the_saml_package_does_not_load_signxml_lxml_or_cryptography()
                          cwd=Path(__file__).resolve().parents[1],
                          env={"PYTHONPATH": str(Path(__file__).resolve().parents[1]), "PATH": "/usr/bin:/bin"})
     assert out.stdout.strip() == "[]"
+
+
+# ---- inspect_response: the pipeline the CLI and the notebook inspector share --------------------------
+
+def test_inspection_of_a_good_response_is_verified_and_shows_only_the_signed_part(idp, metadata):
+    from workshop_lib.saml import inspect_response
+
+    inspection = inspect_response(idp.response(), metadata, now=NOW)
+    assert inspection.verified is not None and inspection.response.verified
+    assert inspection.signature_line.startswith("valid (Assertion signed")
+    assert [f for f in inspection.findings if f.severity is Severity.ERROR] == []
+
+
+def test_inspection_with_the_wrong_metadata_reports_f4_and_still_judges_the_rest(other_idp, metadata):
+    from workshop_lib.saml import inspect_response
+
+    forged = other_idp.response(audience="https://example.com/not-aws")
+    inspection = inspect_response(forged, metadata, now=NOW)
+    codes = {f.code for f in inspection.findings}
+    assert "F4" in codes and "F7" in codes  # the signature and the audience, in one pass
+    assert inspection.verified is None and inspection.signature_line.startswith("NOT valid")
+
+
+def test_inspection_without_metadata_says_the_signature_was_not_checked(idp):
+    from workshop_lib.saml import inspect_response
+
+    inspection = inspect_response(idp.response(), None, now=NOW)
+    assert inspection.verified is None and "not checked" in inspection.signature_line

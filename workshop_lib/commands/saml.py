@@ -218,7 +218,7 @@ def run_metadata_check(args: argparse.Namespace) -> int:
 @_guarded
 def run_saml_inspect(args: argparse.Namespace) -> int:
     """Decode, optionally verify, print and judge a SAML response."""
-    from workshop_lib.saml import judge_response, load_metadata, parse_response, verify_response
+    from workshop_lib.saml import inspect_response, load_metadata
 
     metadata = None
     if args.metadata:
@@ -237,45 +237,27 @@ def run_saml_inspect(args: argparse.Namespace) -> int:
             return EXIT_FINDINGS
     data = read_input(args.file, what="SAML response", limit=MAX_RESPONSE_BYTES)
     try:
-        response = parse_response(data)
+        inspection = inspect_response(
+            data,
+            metadata,
+            expected_role_arn=args.role_arn,
+            expected_provider_arn=args.provider_arn,
+            connect_usernames=set(args.connect_user) if args.connect_user else None,
+        )
     except WorkshopError as exc:
         _out(f"SAML response: {args.file}")
         _print_findings(
             [Finding(exc.code or "saml.unreadable", Severity.ERROR, exc.message, fix=exc.fix, link=exc.link)]
         )
         return EXIT_FINDINGS
-
-    extra: list[Finding] = []
-    note = " (a bare assertion)" if response.is_assertion_only else ""
-    signature_line = "not checked (give --metadata FILE to verify it)"
-    if metadata is not None:
-        try:
-            verified = verify_response(data, metadata=metadata)
-        except WorkshopError as exc:
-            signature_line = f"NOT valid: {exc.message}"
-            extra.append(Finding(exc.code or "saml.signature", Severity.ERROR, exc.message, fix=exc.fix, link=exc.link))
-        else:
-            response = verified.response
-            extra.extend(verified.findings)
-            signature_line = (
-                f"valid ({verified.signed_element} signed with {verified.certificate.subject}, "
-                f"SHA-256 {verified.certificate.sha256_fingerprint}); only the signed part is shown"
-            )
-            note = (
-                " (the signed assertion only)" if verified.signed_element == "Assertion" else " (the signed response)"
-            )
-
-    _print_response(args.file, response, signature_line, note)
-    judged = judge_response(
-        response,
-        metadata=metadata,
-        expected_role_arn=args.role_arn,
-        expected_provider_arn=args.provider_arn,
-        connect_usernames=set(args.connect_user) if args.connect_user else None,
-    )
-    findings = _unique(extra + judged)
-    _print_findings(findings)
-    return _exit_code(findings)
+    response, verified = inspection.response, inspection.verified
+    if verified is not None:
+        note = " (the signed assertion only)" if verified.signed_element == "Assertion" else " (the signed response)"
+    else:
+        note = " (a bare assertion)" if response.is_assertion_only else ""
+    _print_response(args.file, response, inspection.signature_line, note)
+    _print_findings(inspection.findings)
+    return _exit_code(inspection.findings)
 
 
 def _print_response(name: str, resp, signature_line: str, note: str) -> None:
@@ -310,13 +292,3 @@ def _print_response(name: str, resp, signature_line: str, note: str) -> None:
         _out(f"Attributes ({len(resp.attributes)}):")
         for attr_name, values in resp.attributes.items():
             _out(f"  {_short(attr_name)} = {_short(', '.join(values))}")
-
-
-def _unique(findings: list[Finding]) -> list[Finding]:
-    seen, out = set(), []
-    for finding in findings:
-        key = (finding.code, finding.message)
-        if key not in seen:
-            seen.add(key)
-            out.append(finding)
-    return out

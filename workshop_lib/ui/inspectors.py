@@ -77,22 +77,17 @@ class SamlInspector(Displayable):
         self.findings: list[Finding] = []
 
     def inspect(self, text: str | None = None, metadata: bytes | None = None) -> list[Finding]:
-        from workshop_lib.saml import judge_response, load_metadata, parse_response, verify_response
+        from workshop_lib.saml import inspect_response, load_metadata
 
         text = self.text.value if text is None else text
         metadata = metadata if metadata is not None else _upload_bytes(self.metadata)
         try:
-            report = load_metadata(metadata) if metadata else None
-            if report is not None:
-                verified = verify_response(text, metadata=report)
-                resp, extra = verified.response, verified.findings
-            else:
-                resp, extra = parse_response(text), []
-            self.findings = extra + judge_response(resp, metadata=report)
+            inspection = inspect_response(text, load_metadata(metadata) if metadata else None)
         except WorkshopError as exc:
             self.result.value = message_html(str(exc), "error")
             self.findings = []
             return self.findings
+        resp, self.findings = inspection.response, inspection.findings
         fields = {
             "Issuer": resp.effective_issuer,
             "Destination": resp.destination,
@@ -103,7 +98,8 @@ class SamlInspector(Displayable):
             "RoleSessionName": resp.role_session_name,
             "Roles": "; ".join(f"{r} with {p}" for r, p in resp.roles),
             "SessionDuration": resp.session_duration,
-            "Signed": resp.signed_parts + (" (verified)" if resp.verified else " (not verified: upload the metadata to check it)"),
+            "Signed": resp.signed_parts + (" (verified)" if resp.verified else ""),
+            "Signature": inspection.signature_line,
         }
         rows = "".join(f"<tr><td>{k}</td><td><code>{html.escape('—' if v in (None, '') else str(v))}</code></td></tr>" for k, v in fields.items())
         self.result.value = f"<table>{rows}</table>" + findings_table(self.findings)
