@@ -68,7 +68,7 @@ def private_sandbox(create_seconds: str = "0.1") -> Iterator[tuple[Path, str]]:
 def perform_chapters(numbers: tuple[str, ...]) -> None:
     """Do every step of these chapters (the headless equivalent of running their notebooks)."""
     from workshop_lib.chapters import chapter
-    from workshop_lib.chapters.context import Context
+    from workshop_lib.context import Context
     from workshop_lib.chapters.model import State
 
     ctx = Context()

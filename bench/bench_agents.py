@@ -49,7 +49,7 @@ def main() -> int:
 
     with private_sandbox():
         from workshop_lib.agents import read_agents_csv
-        from workshop_lib.chapters.context import Context
+        from workshop_lib.context import Context
         from workshop_lib.chapters.people import everyone, import_people
 
         perform_chapters(("00", "01", "02", "03", "04", "05"))

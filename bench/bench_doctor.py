@@ -30,7 +30,7 @@ def main() -> int:
 
     with private_sandbox():
         from workshop_lib.agents import Agent
-        from workshop_lib.chapters.context import Context
+        from workshop_lib.context import Context
         from workshop_lib.chapters.people import import_people
         from workshop_lib.doctor import run_doctor
 

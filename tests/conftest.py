@@ -61,7 +61,7 @@ def workshop(sandbox):
 def learner(sandbox, tmp_path, monkeypatch):
     """A fresh learner home on the reset sandbox, as a chapters Context."""
     from workshop_lib.aws.session import forget_clients
-    from workshop_lib.chapters.context import Context
+    from workshop_lib.context import Context
 
     monkeypatch.setenv("WORKSHOP_HOME", str(tmp_path / "learner"))
     monkeypatch.setenv("WORKSHOP_SANDBOX_ENDPOINT", sandbox.endpoint)

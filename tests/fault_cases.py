@@ -70,7 +70,7 @@ SOFT_DENIALS = {
 def learner(home: Path, endpoint: Optional[str]) -> Iterator[Any]:
     """A learner's WORKSHOP_HOME pointed at a sandbox (``endpoint`` None: the one running in ``home``)."""
     from workshop_lib.aws.session import forget_clients
-    from workshop_lib.chapters.context import Context
+    from workshop_lib.context import Context
 
     names = ("WORKSHOP_HOME", "WORKSHOP_SANDBOX_ENDPOINT")
     saved = {k: os.environ.get(k) for k in names}
@@ -473,7 +473,7 @@ def child(point: str) -> None:
     """The workshop in a child process (``python tests/fault_cases.py POINT``), SIGKILLed at ``point``."""
     from workshop_lib.aws.faults import action_name, interrupt_after
     from workshop_lib.chapters import all_steps
-    from workshop_lib.chapters.context import Context
+    from workshop_lib.context import Context
 
     def die(*_args: Any) -> None:
         os.kill(os.getpid(), signal.SIGKILL)

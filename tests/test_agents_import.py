@@ -247,7 +247,7 @@ def test_cli_prints_a_template(capsys):
 # ---- the widget -------------------------------------------------------------------------------
 
 def test_widget_without_a_file_only_shows_how(tmp_path, monkeypatch):
-    from workshop_lib.chapters.context import Context
+    from workshop_lib.context import Context
     from workshop_lib.ui.agents_csv import AgentsImport
 
     monkeypatch.setenv("WORKSHOP_HOME", str(tmp_path))
@@ -258,7 +258,7 @@ def test_widget_without_a_file_only_shows_how(tmp_path, monkeypatch):
 
 
 def test_widget_shows_problems_by_row_and_keeps_import_disabled(tmp_path, monkeypatch):
-    from workshop_lib.chapters.context import Context
+    from workshop_lib.context import Context
     from workshop_lib.ui.agents_csv import AgentsImport
 
     monkeypatch.setenv("WORKSHOP_HOME", str(tmp_path))

@@ -43,7 +43,7 @@ def test_preflight_names_the_account_and_caller(live):
 
 def test_every_step_check_answers_without_raising(live):
     from workshop_lib.chapters import all_steps
-    from workshop_lib.chapters.context import Context
+    from workshop_lib.context import Context
 
     ctx = Context()
     for _, step in all_steps():

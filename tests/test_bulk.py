@@ -11,7 +11,7 @@ from workshop_lib.aws.bulk import onboard
 from workshop_lib.aws.paging import paginate
 from workshop_lib.aws.session import CALLS, client, forget_clients
 from workshop_lib.chapters import chapter, find_step
-from workshop_lib.chapters.context import Context
+from workshop_lib.context import Context
 from workshop_lib.chapters.model import State
 from workshop_lib.chapters.people import import_people, roster
 from workshop_lib.chapters.federation import AGENT

@@ -491,7 +491,7 @@ def test_each_chapter_calls_only_what_its_row_grants(sandbox, tmp_path, monkeypa
     from workshop_lib.aws.cleanup import run_cleanup
     from workshop_lib.aws.session import CALLS, forget_clients
     from workshop_lib.chapters import all_chapters
-    from workshop_lib.chapters.context import Context
+    from workshop_lib.context import Context
     from workshop_lib.chapters.model import State
 
     monkeypatch.setenv("WORKSHOP_HOME", str(tmp_path / "learner"))
@@ -518,7 +518,7 @@ def test_each_chapter_calls_only_what_its_row_grants(sandbox, tmp_path, monkeypa
 def test_preflight_on_a_real_account_lists_missing_permissions_per_chapter(tmp_path, monkeypatch):
     from workshop_lib import settings as st
     from workshop_lib.aws import permissions, preflight
-    from workshop_lib.chapters.context import Context
+    from workshop_lib.context import Context
     from workshop_lib.chapters.foundation import preflight_check
     from workshop_lib.chapters.model import State
 

@@ -3,7 +3,7 @@
 import pytest
 
 from workshop_lib import settings as st
-from workshop_lib.chapters.context import Context
+from workshop_lib.context import Context
 from workshop_lib.chapters.model import CopyValue, Guide, State, Status, Step
 from workshop_lib.errors import WorkshopError
 from workshop_lib.ui.settings_form import SettingsForm

@@ -161,7 +161,7 @@ def _kernel_calls(cell) -> dict[str, int]:
 def attach_status(report: RunReport) -> None:
     """Add every step's current status (read-only checks) to the report."""
     from workshop_lib.chapters.board import board_rows
-    from workshop_lib.chapters.context import Context
+    from workshop_lib.context import Context
 
     for row in board_rows(Context()):
         report.steps.append({"chapter": row.chapter, "step": row.key, "status": row.status.state.value, "summary": row.status.summary})

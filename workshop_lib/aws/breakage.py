@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from workshop_lib.aws.errors import explained
 
 if TYPE_CHECKING:
-    from workshop_lib.chapters.context import Context
+    from workshop_lib.context import Context
 
 
 def replace_policy(ctx: "Context", name: str, document: dict) -> None:

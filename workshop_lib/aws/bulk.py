@@ -21,7 +21,7 @@ from workshop_lib.aws.paging import paginate
 from workshop_lib.errors import WorkshopError
 
 if TYPE_CHECKING:
-    from workshop_lib.chapters.context import Context
+    from workshop_lib.context import Context
     from workshop_lib.settings import Settings
 
 WORKERS = 6

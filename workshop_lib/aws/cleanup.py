@@ -15,7 +15,7 @@ from workshop_lib.aws.errors import error_code, translate
 from workshop_lib.errors import WorkshopError
 
 if TYPE_CHECKING:
-    from workshop_lib.chapters.context import Context
+    from workshop_lib.context import Context
     from workshop_lib.settings import LedgerEntry
 
 ORDER = (

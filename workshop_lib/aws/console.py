@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from workshop_lib.errors import WorkshopError
 
 if TYPE_CHECKING:
-    from workshop_lib.chapters.context import Context
+    from workshop_lib.context import Context
 
 
 def _endpoint(ctx: "Context") -> str:

@@ -18,7 +18,7 @@ from workshop_lib.errors import AwsError, WorkshopError
 from workshop_lib.rules.iam_documents import load_policy
 
 if TYPE_CHECKING:
-    from workshop_lib.chapters.context import Context
+    from workshop_lib.context import Context
 
 TAG_KEY = "connect-sso-workshop"
 TAG_VALUE = "workshop"

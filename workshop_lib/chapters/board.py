@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from workshop_lib.chapters.model import Status
 
 if TYPE_CHECKING:
-    from workshop_lib.chapters.context import Context
+    from workshop_lib.context import Context
 
 
 @dataclass

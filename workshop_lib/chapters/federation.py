@@ -11,7 +11,7 @@ from workshop_lib.errors import WorkshopError
 from workshop_lib.findings import Severity
 
 if TYPE_CHECKING:
-    from workshop_lib.chapters.context import Context
+    from workshop_lib.context import Context
 
 
 @dataclass(frozen=True)

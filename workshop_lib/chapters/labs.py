@@ -14,7 +14,7 @@ from workshop_lib.chapters.federation import AGENT, attribute_mappings, relay_st
 from workshop_lib.errors import WorkshopError
 
 if TYPE_CHECKING:
-    from workshop_lib.chapters.context import Context
+    from workshop_lib.context import Context
 
 
 @dataclass(frozen=True)

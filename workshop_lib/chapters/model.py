@@ -10,7 +10,7 @@ from workshop_lib.errors import WorkshopError
 from workshop_lib.findings import Finding
 
 if TYPE_CHECKING:
-    from workshop_lib.chapters.context import Context
+    from workshop_lib.context import Context
 
 
 class State(str, enum.Enum):

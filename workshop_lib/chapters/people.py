@@ -12,7 +12,7 @@ from workshop_lib.findings import Finding, Severity
 if TYPE_CHECKING:
     from workshop_lib.agents import Agent
     from workshop_lib.aws.bulk import OnboardResult
-    from workshop_lib.chapters.context import Context
+    from workshop_lib.context import Context
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from workshop_lib.chapters.model import CopyValue, Guide, Status, Step
 from workshop_lib.findings import Finding, Severity
 
 if TYPE_CHECKING:
-    from workshop_lib.chapters.context import Context
+    from workshop_lib.context import Context
 
 LANDING = {"agent": "the Contact Control Panel", "admin": "the Amazon Connect admin website"}
 

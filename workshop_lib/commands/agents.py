@@ -59,7 +59,7 @@ def run_template(args: argparse.Namespace) -> int:
 def run_import(args: argparse.Namespace) -> int:
     from workshop_lib import settings as settings_mod
     from workshop_lib.agents import load_agents_file
-    from workshop_lib.chapters.context import Context
+    from workshop_lib.context import Context
     from workshop_lib.chapters.people import everyone, import_people
     from workshop_lib.errors import WorkshopError
 

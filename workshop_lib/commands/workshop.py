@@ -113,7 +113,7 @@ def _fresh_settings() -> None:
 
 def run_status(args: argparse.Namespace) -> int:
     from workshop_lib.chapters.board import board_rows
-    from workshop_lib.chapters.context import Context
+    from workshop_lib.context import Context
 
     rows = board_rows(Context(), args.chapter)
     width = max(len(r.key) for r in rows) if rows else 10
@@ -124,7 +124,7 @@ def run_status(args: argparse.Namespace) -> int:
 
 def run_cleanup_cmd(args: argparse.Namespace) -> int:
     from workshop_lib.aws.cleanup import plan_cleanup, run_cleanup
-    from workshop_lib.chapters.context import Context
+    from workshop_lib.context import Context
 
     ctx = Context()
     plan = plan_cleanup(ctx)

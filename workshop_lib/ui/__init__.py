@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 from typing import Any, Callable
 
-from workshop_lib.chapters.context import Context
+from workshop_lib.context import Context
 from workshop_lib.errors import WorkshopError
 
 

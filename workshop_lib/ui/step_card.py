@@ -10,7 +10,7 @@ from workshop_lib.ui.widgets import Displayable
 from workshop_lib.chapters.model import State, Status, Step
 
 if TYPE_CHECKING:
-    from workshop_lib.chapters.context import Context
+    from workshop_lib.context import Context
 
 COLOURS = {State.DONE: "#1e8e3e", State.MISSING: "#5f6368", State.WRONG: "#d93025", State.UNKNOWN: "#1a73e8", State.ERROR: "#e37400"}
 
