@@ -96,9 +96,6 @@ class AgentFile:
         bad = {p.row for p in self.problems}
         return [a for a in self.rows if a.row not in bad]
 
-    def problems_for(self, row: int) -> list[RowProblem]:
-        return [p for p in self.problems if p.row == row]
-
     def counts(self) -> dict[str, int]:
         return {role: sum(a.role == role for a in self.rows) for role in ROLES}
 

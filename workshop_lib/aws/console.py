@@ -55,18 +55,13 @@ def application_settings(ctx: "Context", application_arn: str) -> dict[str, Any]
     return found
 
 
-def has_password(ctx: "Context", user_name: str) -> bool:
-    """Whether the simulated console gave this user a one-time password (only the fact is kept, never the password)."""
-    return ctx.settings.confirmed.get(f"otp:{user_name}") == "set"
-
-
 def users_with_password(ctx: "Context") -> set[str]:
     """Every user the simulated console gave a one-time password (one settings read, for many people)."""
     return {k[4:] for k, v in ctx.settings.confirmed.items() if k.startswith("otp:") and v == "set"}
 
 
 def set_passwords(ctx: "Context", user_names: list[str]) -> None:
-    """``set_password`` for many users: the identity store read once, the settings written once."""
+    """Give each sandbox user a random one-time password, as the console's "Generate a one-time password" does (only the fact is kept)."""
     import secrets
 
     from workshop_lib.aws.resources import identity_store_id
@@ -84,17 +79,6 @@ def set_passwords(ctx: "Context", user_names: list[str]) -> None:
             with ctx.update() as s:
                 for name in done:
                     s.confirmed[f"otp:{name}"] = "set"
-
-
-def set_password(ctx: "Context", user_name: str) -> None:
-    """Give the sandbox user a random one-time password, as the console's 'Generate a one-time password' does."""
-    import secrets
-
-    from workshop_lib.aws.resources import identity_store_id
-
-    _client().set_user_password(_endpoint(ctx), identity_store_id(ctx), user_name, secrets.token_urlsafe(12))
-    with ctx.update() as s:
-        s.confirmed[f"otp:{user_name}"] = "set"
 
 
 def sign_in(ctx: "Context", user: str, application: str):

@@ -8,7 +8,8 @@ from typing import Iterator
 
 from workshop_lib.errors import AwsError, WorkshopError
 
-_DENIED = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedException", "AuthorizationError"}
+# Every access-denied error code the services the workshop calls can answer (the one list).
+DENIED_CODES = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedException", "AuthorizationError"}
 _EXPIRED = {"ExpiredToken", "ExpiredTokenException", "RequestExpired", "TokenRefreshRequired"}
 _BAD_KEYS = {"InvalidClientTokenId", "UnrecognizedClientException", "SignatureDoesNotMatch", "InvalidAccessKeyId"}
 _THROTTLED = {"Throttling", "ThrottlingException", "TooManyRequestsException", "RequestLimitExceeded", "SlowDown"}
@@ -51,7 +52,7 @@ def translate(exc: BaseException, action: str = "") -> WorkshopError:
         code = error_code(exc)
         message = str(exc.response.get("Error", {}).get("Message", "")).strip()
         op = action or _operation(exc)
-        if code in _DENIED:
+        if code in DENIED_CODES:
             denied = _ACTION_IN_MESSAGE.search(message)
             denied_action = denied.group(1) if denied else op
             return AwsError(

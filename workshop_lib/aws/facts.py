@@ -23,13 +23,6 @@ SIDES = ("agent", "admin")
 MAX_ADMIN_PROBES = 5
 
 _MISSING = {"ResourceNotFoundException", "NoSuchEntity", "NoSuchEntityException", "AWSOrganizationsNotInUseException"}
-_DENIED = {
-    "AccessDenied",
-    "AccessDeniedException",
-    "UnauthorizedOperation",
-    "UnauthorizedException",
-    "AuthorizationError",
-}
 _FATAL = {
     "ExpiredToken",
     "ExpiredTokenException",

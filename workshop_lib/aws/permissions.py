@@ -246,7 +246,7 @@ def missing_permissions(settings: "Settings", *, client: Optional[Callable[[str]
 
     import botocore.exceptions as bx
 
-    from workshop_lib.aws.errors import error_code, explained
+    from workshop_lib.aws.errors import DENIED_CODES, error_code, explained
 
     with explained("sts:GetCallerIdentity"):
         caller = client("sts").get_caller_identity()["Arn"]
@@ -265,7 +265,7 @@ def missing_permissions(settings: "Settings", *, client: Optional[Callable[[str]
         verdicts = _simulate(iam, principal, settings)
     except bx.ClientError as exc:
         code = error_code(exc)
-        if code in ("AccessDenied", "AccessDeniedException"):
+        if code in DENIED_CODES:
             return _unchecked(f"Permissions not checked: {principal.arn} may not call iam:SimulatePrincipalPolicy. "
                               f"Attach {POLICY_FILE}, which allows it, or compare your policy with it by hand.")
         if code == "NoSuchEntity":

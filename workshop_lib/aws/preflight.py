@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from workshop_lib.aws.errors import error_code, explained
+from workshop_lib.aws.errors import DENIED_CODES, error_code, explained
 from workshop_lib.aws.session import client, resolve_target
 
 if TYPE_CHECKING:
@@ -64,7 +64,7 @@ def run_preflight(settings: "Settings") -> Preflight:
         code = error_code(exc)
         if code == "AWSOrganizationsNotInUseException":
             return result
-        if code in ("AccessDeniedException", "AccessDenied"):
+        if code in DENIED_CODES:
             result.notes.append("Cannot read AWS Organizations (access denied): Identity Center needs the management account or a delegated administrator.")
             return result
         with explained("organizations:DescribeOrganization"):

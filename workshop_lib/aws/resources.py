@@ -2,7 +2,8 @@
 
 Each ``ensure_*`` finds what exists first (by the ledger, then by name), adopts it into the ledger
 when its tag or its workshop-specific name proves it is ours, and creates it only when absent.
-Each ``find_*`` is read-only and is what the steps' checks use.
+Each ``find_*`` is read-only and is what the steps' checks use. People (Connect and Identity Center
+users, groups, memberships) are made in bulk by ``aws/bulk.py``.
 """
 
 from __future__ import annotations
@@ -155,45 +156,6 @@ def connect_users(ctx: "Context") -> dict[str, dict]:
     return {u["Username"]: u for u in users}
 
 
-def ensure_connect_user(ctx: "Context", username: str, first: str, last: str, security_profile: str, *, known: dict[str, dict] | None = None, profiles: tuple[dict, dict] | None = None) -> dict:
-    """A SAML-instance user whose username must equal the IdC email exactly (it becomes RoleSessionName)."""
-    from workshop_lib.rules.usernames import validate_username
-
-    validate_username(username)
-    users = known if known is not None else connect_users(ctx)
-    if username in users:
-        user = users[username]
-        with ctx.update() as s:
-            if not s.find("connect.user", username):
-                s.record("connect.user", username, id=user["Id"], arn=user.get("Arn", ""), adopted=True)
-        return user
-    security, routing = profiles or profile_ids(ctx)
-    if security_profile not in security:
-        raise AwsError(f"The instance has no security profile called {security_profile!r}.", fix="Check the instance in the Connect console; the default profiles are Admin, Agent, CallCenterManager and QualityAnalyst.")
-    routing_id = routing.get("Basic Routing Profile") or next(iter(routing.values()), None)
-    if not routing_id:
-        raise AwsError("The instance has no routing profile.", fix="Open the Connect console once so it creates the Basic Routing Profile, then re-run.")
-    try:
-        created = ctx.client("connect").create_user(
-            InstanceId=ctx.settings.instance_id,
-            Username=username,
-            IdentityInfo={"FirstName": first, "LastName": last},
-            PhoneConfig={"PhoneType": "SOFT_PHONE"},
-            SecurityProfileIds=[security[security_profile]],
-            RoutingProfileId=routing_id,
-            Tags={TAG_KEY: TAG_VALUE},
-        )
-    except _client_error() as exc:
-        if error_code(exc) != "DuplicateResourceException":
-            with explained("connect:CreateUser"):
-                raise
-        created = connect_users(ctx)[username]
-        created = {"UserId": created["Id"], "UserArn": created.get("Arn", "")}
-    with ctx.update() as s:
-        s.record("connect.user", username, id=created["UserId"], arn=created.get("UserArn", ""))
-    return {"Id": created["UserId"], "Arn": created.get("UserArn", ""), "Username": username}
-
-
 # ---- Organizations and Identity Center ---------------------------------------------------------
 
 def describe_organization(ctx: "Context") -> Optional[dict]:
@@ -280,29 +242,6 @@ def find_idc_user(ctx: "Context", user_name: str) -> Optional[str]:
             raise
 
 
-def ensure_idc_user(ctx: "Context", email: str, first: str, last: str) -> str:
-    """An Identity Center user whose user name and only email are ``email`` (RoleSessionName maps to it)."""
-    user_id = find_idc_user(ctx, email)
-    if user_id is None:
-        store = identity_store_id(ctx)
-        try:
-            user_id = ctx.client("identitystore").create_user(
-                IdentityStoreId=store,
-                UserName=email,
-                DisplayName=f"{first} {last}",
-                Name={"GivenName": first, "FamilyName": last},
-                Emails=[{"Value": email, "Type": "work", "Primary": True}],
-            )["UserId"]
-        except _client_error() as exc:
-            if error_code(exc) != "ConflictException":
-                with explained("identitystore:CreateUser"):
-                    raise
-            user_id = find_idc_user(ctx, email) or ""
-    with ctx.update() as s:
-        s.record("identitystore.user", email, id=user_id)
-    return user_id
-
-
 def find_group(ctx: "Context", name: str) -> Optional[str]:
     store = identity_store_id(ctx)
     try:
@@ -314,25 +253,6 @@ def find_group(ctx: "Context", name: str) -> Optional[str]:
             return None
         with explained("identitystore:GetGroupId"):
             raise
-
-
-def ensure_group(ctx: "Context", name: str, description: str) -> str:
-    group_id = find_group(ctx, name)
-    adopted = group_id is not None
-    if group_id is None:
-        try:
-            group_id = ctx.client("identitystore").create_group(
-                IdentityStoreId=identity_store_id(ctx), DisplayName=name, Description=f"{description} {GROUP_DESCRIPTION_MARK}"
-            )["GroupId"]
-        except _client_error() as exc:
-            if error_code(exc) != "ConflictException":
-                with explained("identitystore:CreateGroup"):
-                    raise
-            group_id = find_group(ctx, name) or ""
-    with ctx.update() as s:
-        if not (adopted and s.find("identitystore.group", name)):
-            s.record("identitystore.group", name, id=group_id, adopted=adopted)
-    return group_id
 
 
 def idc_users(ctx: "Context") -> dict[str, str]:
@@ -347,27 +267,6 @@ def group_member_ids(ctx: "Context", group_id: str) -> dict[str, str]:
     with explained("identitystore:ListGroupMemberships"):
         members = paginate(ctx.client("identitystore"), "list_group_memberships", "GroupMemberships", IdentityStoreId=identity_store_id(ctx), GroupId=group_id)
     return {m["MemberId"]["UserId"]: m["MembershipId"] for m in members if "UserId" in m.get("MemberId", {})}
-
-
-def ensure_membership(ctx: "Context", group_id: str, user_id: str, *, known: dict[str, str] | None = None, label: str = "") -> str:
-    members = known if known is not None else group_member_ids(ctx, group_id)
-    if user_id in members:
-        with ctx.update() as s:  # adopt one an interrupted run made
-            if not s.find("identitystore.membership", label or f"{group_id}/{user_id}"):
-                s.record("identitystore.membership", label or f"{group_id}/{user_id}", id=members[user_id], group_id=group_id, user_id=user_id, adopted=True)
-        return members[user_id]
-    try:
-        membership = ctx.client("identitystore").create_group_membership(
-            IdentityStoreId=identity_store_id(ctx), GroupId=group_id, MemberId={"UserId": user_id}
-        )["MembershipId"]
-    except _client_error() as exc:
-        if error_code(exc) != "ConflictException":
-            with explained("identitystore:CreateGroupMembership"):
-                raise
-        membership = group_member_ids(ctx, group_id).get(user_id, "")
-    with ctx.update() as s:
-        s.record("identitystore.membership", label or f"{group_id}/{user_id}", id=membership, group_id=group_id, user_id=user_id)
-    return membership
 
 
 def application_assignments(ctx: "Context", app_arn: str) -> list[dict]:

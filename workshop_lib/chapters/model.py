@@ -1,4 +1,4 @@
-"""The workshop as data: chapters are ordered steps; a step can check, run, guide and clean up."""
+"""The workshop as data: chapters are ordered steps; a step can check, run and guide (cleanup is ledger-driven, in aws/cleanup.py)."""
 
 from __future__ import annotations
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Callable, Iterable, Optional
 
+from workshop_lib.aws.errors import DENIED_CODES as DENIED  # noqa: F401 - re-exported for the checks
 from workshop_lib.aws.facts import Chain, Facts
 from workshop_lib.errors import WorkshopError
 from workshop_lib.findings import Finding, Severity
@@ -21,9 +22,6 @@ SUBJECT_EXPRESSIONS = ("${user:email}", "${user:subject}")
 
 
 MAX_USER_FINDINGS = 25
-
-
-DENIED = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedException"}
 
 
 MAPPINGS_HOW = "In IAM Identity Center open the application, then Actions > Edit attribute mappings"

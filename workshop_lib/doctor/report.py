@@ -42,10 +42,6 @@ class DoctorReport:
     def warnings(self) -> list[Finding]:
         return self.of(Severity.WARNING)
 
-    @property
-    def to_verify(self) -> list[Finding]:
-        return self.of(Severity.INFO)
-
     def of(self, severity: Severity) -> list[Finding]:
         return [f for f in self.findings if f.severity is severity]
 
