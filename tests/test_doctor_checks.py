@@ -20,7 +20,7 @@ from test_doctor_helpers import (
     metadata_xml,
 )
 
-from workshop_lib.aws.facts import ConsoleSettings, PolicyDocument, Unreadable
+from workshop_lib.aws.snapshot import ConsoleSettings, PolicyDocument, Unreadable
 from workshop_lib.doctor import check_facts
 from workshop_lib.doctor.report import DoctorReport
 from workshop_lib.findings import Severity
@@ -272,7 +272,7 @@ def _user_without_email(f):
 
 
 def _bad_connect_username(f):
-    from workshop_lib.aws.facts import ConnectUser
+    from workshop_lib.aws.snapshot import ConnectUser
 
     f.connect_users["x"] = ConnectUser("c-x", "x")
 
@@ -460,33 +460,65 @@ def test_missing_application_skips_its_console_values():
     assert not [f for f in findings if f.severity is Severity.INFO and f.details.get("side") == "agent"]
 
 
-def test_console_settings_accept_camel_case_and_rows():
-    from workshop_lib.aws.facts import console_settings_from
+def _pasted(facts, side, relay_state=None, role=None):
+    from workshop_lib.aws.snapshot import PASTED
 
-    got = console_settings_from(
-        {
-            "RelayState": "https://x",
-            "applicationSamlAudience": "urn:amazon:webservices",
-            "attributeMappings": [
-                {"attribute": "https://aws.amazon.com/SAML/Attributes/Role", "value": "a,b"},
-                {"name": "Subject", "source": "${user:email}"},
-            ],
-        }
+    facts.console[side] = ConsoleSettings(
+        relay_state=relay_state, attribute_mappings={"Role": role} if role else None, source=PASTED
     )
-    assert got == ConsoleSettings(
-        relay_state="https://x",
-        attribute_mappings={"Role": "a,b", "Subject": "${user:email}"},
-        audience="urn:amazon:webservices",
-        acs=None,
-        metadata=None,
-        source="",
-    )
+
+
+def test_pasted_back_values_are_judged_and_the_rest_stays_verify_by_eye():
+    """On a real account the learner pastes back only the relay state and the Role value."""
+    facts = fresh()
+    right = {s: (facts.console[s].relay_state, facts.console[s].attribute_mappings["Role"]) for s in ("agent", "admin")}
+    for side, (relay, role) in right.items():
+        _pasted(facts, side, relay, role)
+    findings = check_facts(facts)
+    assert findings and all(f.severity is Severity.INFO for f in findings)
+    assert codes(findings) == {"F3", "F7"}  # RoleSessionName/Subject and audience: no way to paste them back
+
+
+def test_a_pasted_role_value_with_a_space_is_an_f1_error_and_an_unpasted_one_is_verify_by_eye():
+    facts = fresh()
+    relay, role = facts.console["agent"].relay_state, facts.console["agent"].attribute_mappings["Role"]
+    _pasted(facts, "agent", relay, role.replace(",", ", "))
+    _pasted(facts, "admin", facts.console["admin"].relay_state)
+    findings = check_facts(facts)
+    agent_f1 = [f for f in findings if f.code == "F1" and f.details.get("side") == "agent"]
+    admin_f1 = [f for f in findings if f.code == "F1" and f.details.get("side") == "admin"]
+    assert [f.severity for f in agent_f1] == [Severity.ERROR]
+    assert [f.severity for f in admin_f1] == [Severity.INFO] and "Verify by eye" in admin_f1[0].message
+
+
+def test_a_pasted_relay_state_for_another_instance_is_f12():
+    facts = fresh()
+    relay = facts.console["agent"].relay_state.replace(INSTANCE_ID, "6b1e1a3c-3c8e-4f49-9e1e-0a1f2b3c4d5e")
+    _pasted(facts, "agent", relay)
+    assert "F12" in codes(check_facts(facts), Severity.ERROR)
+
+
+def test_console_values_on_a_real_account_are_what_the_learner_pasted_back():
+    from test_doctor_helpers import settings
+
+    from workshop_lib.aws.console import console_values, pasted_key
+    from workshop_lib.aws.snapshot import chains_from
+
+    for target in ("aws", "rehearsal"):
+        s = settings(target=target)
+        chain = chains_from(s)["agent"]
+        assert console_values(s, chain) is None  # nothing pasted: no source, the doctor says verify by eye
+        s.confirmed[pasted_key("agent", "role")] = "arn:aws:iam::123456789012:role/R,arn:aws:iam::123456789012:saml-provider/P"
+        got = console_values(s, chain)
+        assert got.pasted and got.relay_state is None and got.audience is None
+        assert got.attribute_mappings == {"Role": "arn:aws:iam::123456789012:role/R,arn:aws:iam::123456789012:saml-provider/P"}
+        assert console_values(s, chains_from(s)["admin"]) is None  # each application has its own pasted values
 
 
 def test_chains_follow_renamed_resources_in_the_settings():
     from test_doctor_helpers import settings
 
-    from workshop_lib.aws.facts import chains_from
+    from workshop_lib.aws.snapshot import chains_from
 
     chains = chains_from(settings(names={"agent_role": "MyAgentRole"}))
     assert chains["agent"].role == "MyAgentRole" and chains["admin"].role == "AmazonConnectAdminAccessRole"
@@ -495,7 +527,7 @@ def test_chains_follow_renamed_resources_in_the_settings():
 def test_metadata_mapping_matches_app_name_side_or_file_stem():
     from test_doctor_helpers import settings
 
-    from workshop_lib.aws.facts import chains_from, metadata_for
+    from workshop_lib.aws.snapshot import chains_from, metadata_for
 
     chains = chains_from(settings())
     assert metadata_for(chains["agent"], {"Amazon Connect - Agent": b"x"}) == "x"
@@ -571,7 +603,7 @@ def test_any_console_values_and_names_give_findings_not_exceptions(
 def test_a_superscript_digit_session_duration_is_a_finding_not_an_exception():
     """'¹' is a Unicode digit to str.isdigit() but not to int(): found by the property test above."""
     from workshop_lib.doctor.console import _session_duration
-    from workshop_lib.aws.facts import Chain
+    from workshop_lib.aws.snapshot import Chain
 
     chain = Chain("agent", app="Amazon Connect - Agent", provider="p", role="r", group="g", policy="x", security_profile="Agent", destination="ccp")
     findings = _session_duration(chain, "¹", "In the console,", "")

@@ -112,20 +112,22 @@ class FakeAws:
                 }
             )
 
-    def console(self, app):
-        side = "agent" if app.endswith("Agent") else "admin"
+    def console(self, chain):
+        from workshop_lib.aws.snapshot import ConsoleSettings
+
+        side = chain.side
         role = "AmazonConnectAgentAccessRole" if side == "agent" else "AmazonConnectAdminAccessRole"
         provider = "AmazonConnectAgentAccess" if side == "agent" else "AmazonConnectAdminAccess"
-        return {
-            "relay_state": relay_state_url(INSTANCE_ID, REGION, "ccp" if side == "agent" else None),
-            "attribute_mappings": {
+        return ConsoleSettings(
+            relay_state=relay_state_url(INSTANCE_ID, REGION, "ccp" if side == "agent" else None),
+            attribute_mappings={
                 "Subject": "${user:email}",
                 "RoleSessionName": "${user:email}",
                 "Role": f"arn:aws:iam::{ACCOUNT}:role/{role},arn:aws:iam::{ACCOUNT}:saml-provider/{provider}",
             },
-            "audience": "urn:amazon:webservices",
-            "acs": "https://signin.aws.amazon.com/saml",
-        }
+            audience="urn:amazon:webservices",
+            acs="https://signin.aws.amazon.com/saml",
+        )
 
     # -- the boto3-shaped surface --
     def client(self, service):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 
-from workshop_lib.aws.facts import (
+from workshop_lib.aws.snapshot import (
     ApplicationFacts,
     ConnectUser,
     ConsoleSettings,
@@ -162,7 +162,6 @@ def intact_facts(n_agents: int = 2) -> Facts:
             },
             audience="urn:amazon:webservices",
             acs="https://signin.aws.amazon.com/saml",
-            source="test",
         )
     for i in range(1, n_agents + 1):
         add_user(facts, f"agent{i}@connect-workshop.com", "agent")

@@ -43,17 +43,6 @@ def console(endpoint: str, action: str, **payload) -> dict:
     return _post(endpoint, f"/_sandbox/console/{action}", payload)
 
 
-def console_provider(endpoint: str):
-    """Console-only values, read over HTTP exactly as the sandbox console shows them."""
-
-    def provider(application: str) -> dict:
-        found = console(endpoint, "get_application_settings", application=application)
-        found["metadata"] = console(endpoint, "download_metadata", application=application)["metadata"]
-        return found
-
-    return provider
-
-
 @pytest.fixture()
 def world(sandbox, tmp_path, monkeypatch):
     """A complete workshop set-up (agents and admins) on the freshly reset sandbox, with settings pointing at it."""
@@ -184,7 +173,9 @@ class World:
     def doctor(self, **kwargs):
         from workshop_lib.doctor import run_doctor
 
-        kwargs.setdefault("console_settings", console_provider(self.endpoint))
+        from workshop_lib.aws.console import provider_for
+
+        kwargs.setdefault("console_settings", provider_for(self.settings))
         kwargs.setdefault("metadata", {})
         return run_doctor(self.settings, **kwargs)
 

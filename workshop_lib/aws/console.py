@@ -1,25 +1,46 @@
-"""Console-only steps, done through the sandbox's simulated console (over HTTP, like everything else).
+"""Console-only steps and values: the one place the workshop touches what only the IAM Identity Center console shows.
 
-On a real account these functions are never called: the step shows its guide instead.
+Only on the ``sandbox`` target are console steps done for the learner, through the sandbox's simulated console
+(over HTTP, like everything else). On a real account and on the ``rehearsal`` target these steps are the
+learner's job: the step shows its guide, and the values no API can read (the relay state, the Role row of the
+attribute mappings) are known only when the learner pastes them back (``console_values``).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Optional
 
 from workshop_lib.errors import WorkshopError
 
 if TYPE_CHECKING:
+    from workshop_lib.aws.snapshot import Chain, ConsoleSettings, ConsoleSettingsProvider
     from workshop_lib.context import Context
+    from workshop_lib.settings import Settings
+
+# The SAML attributes' names in the console, https://aws.amazon.com/SAML/Attributes/<short name>; Subject has none.
+SAML_ATTRIBUTE_PREFIX = "https://aws.amazon.com/SAML/Attributes/"
+
+
+def simulated(settings: "Settings") -> bool:
+    """Whether console steps are done for the learner: only on the sandbox target, never on rehearsal or AWS."""
+    return settings.target == "sandbox"
+
+
+def pasted_key(side: str, value: str) -> str:
+    """Where a value pasted back on a step card is kept in ``settings.confirmed`` (the step's key)."""
+    return {"relay_state": f"{side}.app.relay_state", "role": f"{side}.app.mappings"}[value]
+
+
+def _endpoint_for(settings: "Settings") -> str:
+    from workshop_lib.aws.session import resolve_target
+
+    if not simulated(settings):
+        raise WorkshopError("This step has no API: do it in the AWS console as the card describes.", fix="Follow the instructions and values on the card, then press Check.")
+    return resolve_target(settings).endpoint_url
 
 
 def _endpoint(ctx: "Context") -> str:
-    from workshop_lib.aws.session import resolve_target
-
-    target = resolve_target(ctx.settings)
-    if target.kind != "sandbox":
-        raise WorkshopError("This step has no API: do it in the AWS console as the card describes.", fix="Follow the instructions and values on the card, then press Check.")
-    return target.endpoint_url
+    return _endpoint_for(ctx.settings)
 
 
 def _client():
@@ -53,6 +74,43 @@ def application_settings(ctx: "Context", application_arn: str) -> dict[str, Any]
     found = _client().get_application_settings(_endpoint(ctx), application_arn)
     found["attribute_mappings"] = {row["attribute"]: row["value"] for row in found.get("mappings", [])}
     return found
+
+
+def short_attribute_name(attribute: str) -> str:
+    """Role for https://aws.amazon.com/SAML/Attributes/Role; other names (Subject) as they are."""
+    return attribute[len(SAML_ATTRIBUTE_PREFIX):] if attribute.startswith(SAML_ATTRIBUTE_PREFIX) else attribute
+
+
+def console_values(settings: "Settings", chain: "Chain") -> Optional["ConsoleSettings"]:
+    """The console-only values of one application from the one source the target has, or None without one.
+
+    Sandbox: what the simulated console shows (relay state, every mapping row, audience, ACS, current metadata).
+    Rehearsal and AWS: what the learner pasted back on the step cards (relay state, Role row), marked PASTED.
+    """
+    from workshop_lib.aws.snapshot import FROM_CONSOLE, PASTED, ConsoleSettings
+
+    if not simulated(settings):
+        relay = settings.confirmed.get(pasted_key(chain.side, "relay_state")) or None
+        role = settings.confirmed.get(pasted_key(chain.side, "role")) or None
+        if relay is None and role is None:
+            return None
+        return ConsoleSettings(relay_state=relay, attribute_mappings={"Role": role} if role else None, source=PASTED)
+    endpoint = _endpoint_for(settings)
+    shown = _client().get_application_settings(endpoint, chain.app)
+    metadata = _client().download_metadata(endpoint, chain.app)  # the current metadata: reveals a rotated certificate
+    return ConsoleSettings(
+        relay_state=shown.get("relay_state"),
+        attribute_mappings={short_attribute_name(r["attribute"]): r["value"] for r in shown.get("mappings", [])},
+        audience=shown.get("audience"),
+        acs=shown.get("acs_url"),
+        metadata=metadata.decode("utf-8"),
+        source=FROM_CONSOLE,
+    )
+
+
+def provider_for(settings: "Settings") -> "ConsoleSettingsProvider":
+    """``console_values`` bound to these settings, for ``gather_facts``."""
+    return lambda chain: console_values(settings, chain)
 
 
 def users_with_password(ctx: "Context") -> set[str]:

@@ -1,23 +1,37 @@
-"""Everything the doctor looks at, read through boto3 into plain dataclasses (no boto3 objects escape).
+"""Read the sign-in chain through boto3 into the doctor's snapshot (``aws.snapshot.Facts``).
 
-``gather_facts`` reads the whole sign-in chain with paginated list calls, so for N agents the number
-of calls grows with pages, not with N. What no API can read (relay state, attribute mappings,
-audience) comes from an optional ``console_settings`` provider: the sandbox's simulated console
-offers one, a real account has none and the doctor then asks the learner to verify by eye.
+``gather_facts`` reads the whole chain with paginated list calls, so for N agents the number of calls grows
+with pages, not with N. What no API can read (relay state, attribute mappings, audience) comes only through
+``aws.console``: the sandbox's simulated console, or the values the learner pasted back on a real account
+(or the rehearsal target); with neither, the doctor asks the learner to verify by eye.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional
 
 from workshop_lib.aws.paging import MAX_PAGE, page_config
+from workshop_lib.aws.snapshot import (
+    ApplicationFacts,
+    ConnectUser,
+    ConsoleSettingsProvider,
+    Facts,
+    GroupFacts,
+    IdcUser,
+    IdentityCenterFacts,
+    InstanceFacts,
+    OrganizationFacts,
+    PolicyDocument,
+    ProviderFacts,
+    RoleFacts,
+    Unreadable,
+    chains_from,
+    metadata_for,
+)
 from workshop_lib.errors import WorkshopError
 
 if TYPE_CHECKING:
     from workshop_lib.settings import Settings
-
-SIDES = ("agent", "admin")
 
 # describe_user is the only per-user call, and only to find one Admin-profile user (F21).
 MAX_ADMIN_PROBES = 5
@@ -35,344 +49,6 @@ _FATAL = {
 _NOT_IMPLEMENTED = {"500", "404", "501", "NotImplemented", "InternalFailure", "InternalServerError"}
 
 ClientFactory = Callable[[str], Any]
-ConsoleSettingsProvider = Callable[[str], Any]
-
-
-# ---- the snapshot ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Chain:
-    """The names of one sign-in chain (agents or admins) as the settings give them."""
-
-    side: str  # "agent" or "admin"
-    app: str
-    provider: str
-    role: str
-    group: str
-    policy: str
-    security_profile: str  # the Connect security profile its users hold ("Agent", "Admin")
-    destination: Optional[str]  # relay-state destination key; None = admin dashboard
-
-
-@dataclass
-class InstanceFacts:
-    """The Amazon Connect instance, from describe_instance."""
-
-    id: str
-    found: bool = False
-    arn: str = ""
-    alias: str = ""
-    identity_management_type: str = ""
-    status: str = ""
-    access_url: str = ""
-
-
-@dataclass
-class ProviderFacts:
-    """An IAM SAML provider and the metadata document IAM holds for it."""
-
-    name: str
-    arn: str
-    found: bool = False
-    metadata: str = ""
-
-
-@dataclass
-class PolicyDocument:
-    """A permission policy attached to or inside a role."""
-
-    name: str
-    arn: str = ""  # empty for an inline policy
-    document: Optional[dict] = None
-    inline: bool = False
-
-
-@dataclass
-class RoleFacts:
-    """An IAM role: its RoleId (F10), trust policy (F2/F13) and permission policies (F9)."""
-
-    name: str
-    found: bool = False
-    arn: str = ""
-    role_id: str = ""
-    path: str = "/"
-    trust_policy: Optional[dict] = None
-    policies: list[PolicyDocument] = field(default_factory=list)
-
-
-@dataclass
-class OrganizationFacts:
-    exists: bool = False
-    id: str = ""
-    management_account: str = ""
-    feature_set: str = ""
-
-
-@dataclass
-class IdentityCenterFacts:
-    """The IAM Identity Center instance in the IdC Region (None in Facts when there is none)."""
-
-    arn: str
-    identity_store_id: str
-    owner_account: str = ""
-    status: str = ""
-
-
-@dataclass
-class ApplicationFacts:
-    """An IAM Identity Center application and the principals assigned to it."""
-
-    name: str
-    arn: str = ""
-    status: str = ""
-    provider_arn: str = ""
-    assigned_groups: list[str] = field(default_factory=list)
-    assigned_users: list[str] = field(default_factory=list)
-
-
-@dataclass
-class IdcUser:
-    id: str
-    user_name: str
-    email: str = ""  # the primary (else first) email: what ${user:email} sends as RoleSessionName
-    emails: list[str] = field(default_factory=list)
-    display_name: str = ""
-
-
-@dataclass
-class GroupFacts:
-    name: str
-    id: str = ""
-    found: bool = False
-    member_ids: list[str] = field(default_factory=list)
-
-
-@dataclass
-class ConnectUser:
-    id: str
-    username: str
-    security_profile_ids: Optional[list[str]] = None  # None = not read (describe_user is per user)
-
-
-@dataclass
-class ConsoleSettings:
-    """What only the IdC console shows for an application: relay state, attribute mappings, audience, ACS."""
-
-    relay_state: Optional[str] = None
-    attribute_mappings: Optional[dict[str, str]] = None  # short name (Subject, Role, …) -> value
-    audience: Optional[str] = None
-    acs: Optional[str] = None
-    metadata: Optional[str] = None  # the application's current IdP metadata, when the console offers it
-    source: str = ""
-
-
-@dataclass
-class Unreadable:
-    """A read that failed: the doctor says so instead of guessing."""
-
-    action: str  # e.g. "sso:ListApplications"
-    code: str  # AWS error code, "not-implemented", or ""
-    message: str
-
-
-@dataclass
-class Facts:
-    """A plain snapshot of the sign-in chain; the doctor's checks read only this."""
-
-    target: str
-    region: str
-    idc_region: str
-    account_id: str
-    instance: InstanceFacts
-    chains: dict[str, Chain]
-    providers: dict[str, ProviderFacts] = field(default_factory=dict)
-    roles: dict[str, RoleFacts] = field(default_factory=dict)
-    organization: Optional[OrganizationFacts] = None
-    identity_center: Optional[IdentityCenterFacts] = None
-    applications: dict[str, Optional[ApplicationFacts]] = field(default_factory=dict)  # side -> app
-    groups: dict[str, GroupFacts] = field(default_factory=dict)  # side -> group
-    idc_users: dict[str, IdcUser] = field(default_factory=dict)  # user id -> user
-    connect_users: dict[str, ConnectUser] = field(default_factory=dict)  # username -> user
-    security_profiles: dict[str, str] = field(default_factory=dict)  # name -> id
-    app_metadata: dict[str, str] = field(default_factory=dict)  # side -> current app metadata (files/console)
-    console: dict[str, ConsoleSettings] = field(default_factory=dict)  # side -> console-only values
-    recorded_role_ids: dict[str, str] = field(default_factory=dict)  # role name -> RoleId first seen
-    ledger_idc_users: list[str] = field(default_factory=list)  # user names the workshop created
-    unreadable: list[Unreadable] = field(default_factory=list)
-
-    @property
-    def partition(self) -> str:
-        return _partition_of(self.region)
-
-    def unreadable_for(self, *prefixes: str) -> list[Unreadable]:
-        return [u for u in self.unreadable if u.action.startswith(prefixes)]
-
-    def users_in(self, side: str) -> list[IdcUser]:
-        group = self.groups.get(side)
-        if not group:
-            return []
-        return [self.idc_users[i] for i in group.member_ids if i in self.idc_users]
-
-
-# ---- names from the settings ------------------------------------------------------------------
-
-
-def chains_from(settings: "Settings") -> dict[str, Chain]:
-    """Both chains with the names the settings use (the workshop's defaults unless renamed)."""
-    from workshop_lib.rules import names as n
-
-    defaults = {
-        "agent": Chain(
-            "agent",
-            n.AGENT_APP_NAME,
-            n.AGENT_PROVIDER_NAME,
-            n.AGENT_ROLE_NAME,
-            n.AGENT_GROUP_NAME,
-            n.POLICY_NAME,
-            n.AGENT_SECURITY_PROFILE,
-            "ccp",
-        ),
-        "admin": Chain(
-            "admin",
-            n.ADMIN_APP_NAME,
-            n.ADMIN_PROVIDER_NAME,
-            n.ADMIN_ROLE_NAME,
-            n.ADMIN_GROUP_NAME,
-            n.POLICY_NAME,
-            n.ADMIN_SECURITY_PROFILE,
-            None,
-        ),
-    }
-    chains = {}
-    for side, chain in defaults.items():
-        chains[side] = Chain(
-            side,
-            app=settings.name(f"{side}_app"),
-            provider=settings.name(f"{side}_provider"),
-            role=settings.name(f"{side}_role"),
-            group=settings.name(f"{side}s_group"),
-            policy=settings.name("policy"),
-            security_profile=chain.security_profile,
-            destination=chain.destination,
-        )
-    return chains
-
-
-def _partition_of(region: str) -> str:
-    try:
-        from workshop_lib.rules.regions import partition_of
-
-        return partition_of(region)
-    except WorkshopError:
-        return "aws"
-
-
-# ---- console-only values ----------------------------------------------------------------------
-
-_MAPPING_NAMES = {
-    "subject": "Subject",
-    "role": "Role",
-    "rolesessionname": "RoleSessionName",
-    "sessionduration": "SessionDuration",
-}
-
-
-def console_settings_from(raw: Any, source: str = "") -> Optional[ConsoleSettings]:
-    """Normalise what a console provider returned (a ConsoleSettings, or a dict in snake/camel case)."""
-    if raw is None:
-        return None
-    if isinstance(raw, ConsoleSettings):
-        return raw
-    if not isinstance(raw, Mapping):
-        raw = {k: getattr(raw, k) for k in dir(raw) if not k.startswith("_") and not callable(getattr(raw, k))}
-    flat = {_key(k): v for k, v in raw.items()}
-    mappings = _first(flat, "attributemappings", "mappings", "attributes")
-    return ConsoleSettings(
-        relay_state=_text(_first(flat, "relaystate", "relaystateurl")),
-        attribute_mappings=_mappings(mappings) if mappings is not None else None,
-        audience=_text(_first(flat, "audience", "applicationsamlaudience", "samlaudience")),
-        acs=_text(_first(flat, "acs", "acsurl", "applicationacsurl", "assertionconsumerserviceurl")),
-        metadata=_text(_first(flat, "metadata", "metadataxml", "idpmetadata")),
-        source=source,
-    )
-
-
-def _key(name: Any) -> str:
-    return str(name).replace("_", "").replace("-", "").lower()
-
-
-def _first(flat: Mapping[str, Any], *keys: str) -> Any:
-    for key in keys:
-        if key in flat:
-            return flat[key]
-    return None
-
-
-def _text(value: Any) -> Optional[str]:
-    if value is None:
-        return None
-    if isinstance(value, bytes):
-        return value.decode("utf-8", errors="replace")
-    return str(value)
-
-
-def _mapping_name(name: Any) -> str:
-    text = str(name).strip()
-    short = text.rsplit("/", 1)[-1] if "aws.amazon.com/SAML/Attributes/" in text else text
-    return _MAPPING_NAMES.get(_key(short), short)
-
-
-def _mappings(raw: Any) -> dict[str, str]:
-    """Attribute mappings as {Subject|Role|RoleSessionName|SessionDuration|other: value}."""
-    out: dict[str, str] = {}
-    if isinstance(raw, Mapping):
-        items = list(raw.items())
-    else:
-        items = []
-        for row in raw or []:
-            if isinstance(row, Mapping):
-                flat = {_key(k): v for k, v in row.items()}
-                name = _first(flat, "name", "attribute", "attributename", "key", "userattributeinapplication")
-                value = _first(flat, "value", "source", "expression", "mapsto", "maps", "userattributeinidentitycenter")
-                if name is not None:
-                    items.append((name, value))
-            elif isinstance(row, (list, tuple)) and len(row) >= 2:
-                items.append((row[0], row[1]))
-    for name, value in items:
-        if isinstance(value, Mapping):
-            flat = {_key(k): v for k, v in value.items()}
-            value = _first(flat, "value", "source", "expression")
-        out[_mapping_name(name)] = "" if value is None else str(value)
-    return out
-
-
-def sandbox_console(settings: "Settings") -> Optional[ConsoleSettingsProvider]:
-    """A provider that reads console-only values from the sandbox's simulated console, if there is one."""
-    if settings.target != "sandbox":
-        return None
-    try:
-        from workshop_lib.sandbox import console_client
-    except ImportError:
-        return None
-    reader = getattr(console_client, "get_application_settings", None)
-    if reader is None:
-        return None
-    download = getattr(console_client, "download_metadata", None)
-    from workshop_lib.aws.session import resolve_target
-
-    endpoint = resolve_target(settings).endpoint_url
-
-    def provider(application: str) -> Any:
-        found = reader(endpoint, application)
-        if download is not None and isinstance(found, Mapping) and not found.get("metadata"):
-            metadata = download(endpoint, application)  # the app's current metadata: reveals a rotated certificate
-            if isinstance(metadata, Mapping):
-                metadata = metadata.get("metadata")
-            found = {**found, "metadata": metadata}
-        return found
-
-    return provider
 
 
 # ---- reading -----------------------------------------------------------------------------------
@@ -775,29 +451,15 @@ def _read_app_inputs(facts: Facts, metadata: Mapping[str, Any], provider: Option
         if provider is None or (side in facts.applications and facts.applications[side] is None):
             continue  # no console source, or the app does not exist (F16): nothing to read
         try:
-            raw = provider(chain.app)
+            settings = provider(chain)
         except WorkshopError as exc:
             facts.unreadable.append(Unreadable("console:GetApplicationSettings", exc.code, exc.message))
             continue
         except Exception as exc:  # noqa: BLE001 - a console that cannot answer is reported, not fatal
             facts.unreadable.append(Unreadable("console:GetApplicationSettings", type(exc).__name__, str(exc)[:300]))
             continue
-        settings = console_settings_from(raw, source="console")
         if settings is None:
             continue
         facts.console[side] = settings
         if settings.metadata:  # the console's current metadata beats a file downloaded before a rotation
             facts.app_metadata[side] = settings.metadata
-
-
-def _slug(text: str) -> str:
-    return "".join(c for c in text.lower() if c.isalnum())
-
-
-def metadata_for(chain: Chain, metadata: Mapping[str, Any]) -> Optional[str]:
-    """The app's metadata from a mapping keyed by app name, side, provider name or file stem (any case)."""
-    wanted = {_slug(chain.app), _slug(chain.side), _slug(chain.provider), _slug(chain.app.rsplit("-", 1)[-1])}
-    for key, value in metadata.items():
-        if _slug(str(key)) in wanted and value is not None:
-            return value.decode("utf-8", errors="replace") if isinstance(value, (bytes, bytearray)) else str(value)
-    return None

@@ -15,7 +15,8 @@ from workshop_lib.doctor.report import DoctorReport
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from workshop_lib.aws.facts import ClientFactory, ConsoleSettingsProvider, Facts
+    from workshop_lib.aws.snapshot import ConsoleSettingsProvider, Facts
+    from workshop_lib.aws.facts import ClientFactory
     from workshop_lib.findings import Finding
     from workshop_lib.settings import Settings
 
@@ -63,9 +64,10 @@ def run_doctor(
     """Check the whole chain for the settings' target.
 
     ``metadata``: app → downloaded metadata (default: the files under ``$WORKSHOP_HOME/metadata``);
-    ``console_settings``: app name → console-only values ("auto": the sandbox's simulated console when the
-    target is the sandbox, none for a real account); ``page_size`` forces smaller pages (tests, benchmarks).
+    ``console_settings``: chain → console-only values ("auto": ``aws.console.console_values``, the simulated
+    console on the sandbox target, the values the learner pasted back on rehearsal or a real account); ``page_size`` forces smaller pages (tests, benchmarks).
     """
+    from workshop_lib.aws import console
     from workshop_lib.aws import facts as facts_mod
     from workshop_lib.aws.session import CALLS
 
@@ -76,7 +78,7 @@ def run_doctor(
     if metadata is None:
         metadata = stored_metadata()
     if console_settings == "auto":
-        console_settings = facts_mod.sandbox_console(settings)
+        console_settings = console.provider_for(settings)
     before = dict(CALLS.counts)
     started = time.perf_counter()
     facts = facts_mod.gather_facts(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Callable, Iterable, Optional
 
 from workshop_lib.aws.errors import DENIED_CODES as DENIED  # noqa: F401 - re-exported for the checks
-from workshop_lib.aws.facts import Chain, Facts
+from workshop_lib.aws.snapshot import Chain, Facts
 from workshop_lib.errors import WorkshopError
 from workshop_lib.findings import Finding, Severity
 

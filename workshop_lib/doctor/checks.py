@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Callable, Optional
 
-from workshop_lib.aws.facts import Facts
+from workshop_lib.aws.snapshot import Facts
 from workshop_lib.doctor._common import unique
 from workshop_lib.doctor.console import console_values
 from workshop_lib.doctor.federation import (

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from workshop_lib.aws.facts import Chain, Facts
+from workshop_lib.aws.snapshot import Chain, Facts
 from workshop_lib.doctor._common import (
     AWS_AUDIENCE,
     EMAIL_EXPRESSION,
@@ -33,7 +33,11 @@ def console_values(facts: Facts) -> list[Finding]:
             continue  # the app is missing (F16): there is nothing to configure yet
         console = facts.console.get(side)
         out.extend(_relay_state(facts, chain, console.relay_state if console else None))
-        out.extend(_mappings(facts, chain, console.attribute_mappings if console else None))
+        mappings = console.attribute_mappings if console else None
+        if console is not None and console.pasted:  # only the Role row was pasted back: the rest stays by eye
+            out.extend(_pasted_role(facts, chain, mappings))
+        else:
+            out.extend(_mappings(facts, chain, mappings))
         out.extend(_audience(facts, chain, console.audience if console else None))
     return out
 
@@ -89,36 +93,63 @@ def _relay_state(facts: Facts, chain: Chain, value: Optional[str]) -> list[Findi
     return out
 
 
-def _mappings(facts: Facts, chain: Chain, mappings: Optional[dict]) -> list[Finding]:
+def _verify_role_by_eye(chain: Chain, role_value: str, where: str, link: str) -> Finding:
+    return make_finding(
+        "F1",
+        INFO,
+        f"Verify by eye: in '{chain.app}' the attribute https://aws.amazon.com/SAML/Attributes/Role must "
+        f"map to exactly {role_value} (one comma, no spaces).",
+        fix=where,
+        link=link,
+        expected=role_value,
+        side=chain.side,
+    )
+
+
+def _verify_session_by_eye(chain: Chain, where: str, link: str) -> Finding:
+    return make_finding(
+        "F3",
+        INFO,
+        f"Verify by eye: in '{chain.app}' the attribute https://aws.amazon.com/SAML/Attributes/RoleSessionName "
+        f"must map to {EMAIL_EXPRESSION}, and Subject to {EMAIL_EXPRESSION} (emailAddress).",
+        fix=where,
+        link=link,
+        expected=EMAIL_EXPRESSION,
+        side=chain.side,
+    )
+
+
+def _pasted_role(facts: Facts, chain: Chain, mappings: Optional[dict]) -> list[Finding]:
+    """The learner pasted back the Role value (or not): judge it; the other rows can only be verified by eye."""
+    role_value = f"{expected_role_arn(facts, chain)},{expected_provider_arn(facts, chain)}"
+    where, link = f"{MAPPINGS_HOW} of '{chain.app}'.", idc_link(facts)
+    role = (mappings or {}).get("Role")
+    out = _judge_role(facts, chain, role, where, link) if role else [_verify_role_by_eye(chain, role_value, where, link)]
+    return out + [_verify_session_by_eye(chain, where, link)]
+
+
+def _judge_role(facts: Facts, chain: Chain, role: str, where: str, link: str) -> list[Finding]:
     from workshop_lib.rules.role_attribute import role_attribute_findings
 
+    role_arn, provider_arn = expected_role_arn(facts, chain), expected_provider_arn(facts, chain)
+    found = judged(
+        lambda: role_attribute_findings(role, role_arn, provider_arn, facts.account_id or None),
+        "F1",
+        f"Role mapping of '{chain.app}'",
+        f"{role_arn},{provider_arn}",
+        chain.side,
+        link,
+    )
+    return [f for f in found if f.severity is not INFO]
+
+
+def _mappings(facts: Facts, chain: Chain, mappings: Optional[dict]) -> list[Finding]:
     role_arn, provider_arn = expected_role_arn(facts, chain), expected_provider_arn(facts, chain)
     role_value = f"{role_arn},{provider_arn}"
     where = f"{MAPPINGS_HOW} of '{chain.app}'."
     link = idc_link(facts)
     if mappings is None:
-        return [
-            make_finding(
-                "F1",
-                INFO,
-                f"Verify by eye: in '{chain.app}' the attribute https://aws.amazon.com/SAML/Attributes/Role must "
-                f"map to exactly {role_value} (one comma, no spaces).",
-                fix=where,
-                link=link,
-                expected=role_value,
-                side=chain.side,
-            ),
-            make_finding(
-                "F3",
-                INFO,
-                f"Verify by eye: in '{chain.app}' the attribute https://aws.amazon.com/SAML/Attributes/RoleSessionName "
-                f"must map to {EMAIL_EXPRESSION}, and Subject to {EMAIL_EXPRESSION} (emailAddress).",
-                fix=where,
-                link=link,
-                expected=EMAIL_EXPRESSION,
-                side=chain.side,
-            ),
-        ]
+        return [_verify_role_by_eye(chain, role_value, where, link), _verify_session_by_eye(chain, where, link)]
     out = []
     role = mappings.get("Role")
     if not role:
@@ -135,16 +166,7 @@ def _mappings(facts: Facts, chain: Chain, mappings: Optional[dict]) -> list[Find
             )
         )
     else:
-        expected_account = facts.account_id or None
-        found = judged(
-            lambda: role_attribute_findings(role, role_arn, provider_arn, expected_account),
-            "F1",
-            f"Role mapping of '{chain.app}'",
-            role_value,
-            chain.side,
-            link,
-        )
-        out.extend(f for f in found if f.severity is not INFO)
+        out.extend(_judge_role(facts, chain, role, where, link))
     session = mappings.get("RoleSessionName")
     if not session:
         out.append(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Optional
 
-from workshop_lib.aws.facts import Facts, RoleFacts
+from workshop_lib.aws.snapshot import Facts, RoleFacts
 from workshop_lib.doctor._common import (
     ERROR,
     INFO,

@@ -3,7 +3,7 @@ assignments (F16), and reads that failed."""
 
 from __future__ import annotations
 
-from workshop_lib.aws.facts import Facts
+from workshop_lib.aws.snapshot import Facts
 from workshop_lib.doctor._common import (
     DENIED,
     ERROR,

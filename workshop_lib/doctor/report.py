@@ -10,7 +10,7 @@ from workshop_lib.findings import Finding, Severity
 if TYPE_CHECKING:
     import pandas
 
-    from workshop_lib.aws.facts import Facts
+    from workshop_lib.aws.snapshot import Facts
 
 SEVERITY_ORDER = (Severity.ERROR, Severity.WARNING, Severity.INFO)
 HEADINGS = {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from workshop_lib.aws.facts import Facts
+from workshop_lib.aws.snapshot import Facts
 from workshop_lib.doctor._common import (
     ERROR,
     WARNING,
