@@ -333,3 +333,78 @@ def certificate_for_public_key(public_key, signer_key, *, cn: str = "weak.exampl
 def metadata_with_certificate_b64(template: bytes, old_b64: str, new_cert: x509.Certificate) -> bytes:
     new_b64 = base64.b64encode(new_cert.public_bytes(serialization.Encoding.DER)).decode()
     return template.replace(old_b64.encode(), new_b64.encode())
+
+
+# --- XML Encryption, as an identity provider encrypting to the SAML provider's key ---------------------
+
+XENC = "http://www.w3.org/2001/04/xmlenc#"
+XENC11 = "http://www.w3.org/2009/xmlenc11#"
+
+
+def encrypt_element(element, public_key, *, transport: str = "rsa-oaep-mgf1p", cipher: str = "aes256-gcm",
+                    wrapper: str = "EncryptedAssertion", key_inside: bool = True) -> "etree._Element":
+    """``<saml2:{wrapper}>`` holding ``element`` encrypted (xmlenc-core1) with a fresh AES key wrapped by RSA."""
+    import os
+
+    from cryptography.hazmat.primitives.asymmetric import padding
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    plaintext = etree.tostring(element)
+    size = {"128": 16, "192": 24, "256": 32}[cipher[3:6]]
+    content_key = os.urandom(size)
+    if cipher.endswith("gcm"):
+        iv = os.urandom(12)
+        blob = iv + AESGCM(content_key).encrypt(iv, plaintext, None)
+        cipher_uri = XENC11 + cipher
+    else:
+        iv = os.urandom(16)
+        pad = 16 - len(plaintext) % 16
+        padded = plaintext + os.urandom(pad - 1) + bytes([pad])  # xmlenc padding: arbitrary bytes, count last
+        encryptor = Cipher(algorithms.AES(content_key), modes.CBC(iv)).encryptor()
+        blob = iv + encryptor.update(padded) + encryptor.finalize()
+        cipher_uri = XENC + cipher
+    if transport == "rsa-1_5":
+        wrapped = public_key.encrypt(content_key, padding.PKCS1v15())
+        method = f'<xenc:EncryptionMethod Algorithm="{XENC}rsa-1_5"/>'
+    elif transport == "rsa-oaep":  # xmlenc 1.1 with SHA-256 digest and MGF1-SHA256
+        wrapped = public_key.encrypt(content_key, padding.OAEP(mgf=padding.MGF1(hashes.SHA256()),
+                                                               algorithm=hashes.SHA256(), label=None))
+        method = (f'<xenc:EncryptionMethod Algorithm="{XENC11}rsa-oaep">'
+                  f'<ds:DigestMethod xmlns:ds="{DS}" Algorithm="{XENC}sha256"/>'
+                  f'<xenc11:MGF xmlns:xenc11="{XENC11}" Algorithm="{XENC11}mgf1sha256"/></xenc:EncryptionMethod>')
+    else:
+        wrapped = public_key.encrypt(content_key, padding.OAEP(mgf=padding.MGF1(hashes.SHA1()),
+                                                               algorithm=hashes.SHA1(), label=None))
+        method = (f'<xenc:EncryptionMethod Algorithm="{XENC}rsa-oaep-mgf1p">'
+                  f'<ds:DigestMethod xmlns:ds="{DS}" Algorithm="{DS}sha1"/></xenc:EncryptionMethod>')
+    encrypted_key = (f'<xenc:EncryptedKey xmlns:xenc="{XENC}" Id="_k1">{method}<xenc:CipherData><xenc:CipherValue>'
+                     f"{base64.b64encode(wrapped).decode()}</xenc:CipherValue></xenc:CipherData></xenc:EncryptedKey>")
+    key_info = (f'<ds:KeyInfo xmlns:ds="{DS}">{encrypted_key}</ds:KeyInfo>' if key_inside else
+                f'<ds:KeyInfo xmlns:ds="{DS}"><ds:RetrievalMethod URI="#_k1" '
+                f'Type="http://www.w3.org/2001/04/xmlenc#EncryptedKey"/></ds:KeyInfo>')
+    data = (f'<xenc:EncryptedData xmlns:xenc="{XENC}" Type="{XENC}Element">'
+            f'<xenc:EncryptionMethod Algorithm="{cipher_uri}"/>{key_info}'
+            f"<xenc:CipherData><xenc:CipherValue>{base64.b64encode(blob).decode()}</xenc:CipherValue>"
+            "</xenc:CipherData></xenc:EncryptedData>")
+    outside = "" if key_inside else encrypted_key
+    return etree.fromstring(f'<saml2:{wrapper} xmlns:saml2="{SAML}">{data}{outside}</saml2:{wrapper}>')
+
+
+def encrypted_response(idp: "FakeIdp", sp_key, *, sign_assertion: bool = True, sign_response: bool = True,
+                       now: datetime = NOW, transport: str = "rsa-oaep-mgf1p", cipher: str = "aes256-gcm",
+                       **fields) -> bytes:
+    """A Response whose assertion (signed first, when asked) is encrypted to ``sp_key``'s public key."""
+    assertion_id, response_id = "_" + uuid.uuid4().hex, "_" + uuid.uuid4().hex
+    assertion = build_assertion(assertion_id, issuer=idp.entity_id, now=now, placeholder=sign_assertion, **fields)
+    assertion = idp.sign_element(assertion, assertion_id) if sign_assertion else etree.fromstring(assertion)
+    sealed = encrypt_element(assertion, sp_key.public_key(), transport=transport, cipher=cipher)
+    response = build_response_around(sealed, response_id, issuer=idp.entity_id, now=now, placeholder=sign_response)
+    if sign_response:
+        response = idp.sign_element(response, response_id)
+    return etree.tostring(response)
+
+
+def private_pem(key) -> bytes:
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                             serialization.NoEncryption())

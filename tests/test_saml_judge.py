@@ -229,12 +229,22 @@ def test_missing_audience_is_f7(idp):
 
 def test_expired_response_is_an_error_saying_how_long_ago(idp):
     finding = only(judged(idp, now=NOW + timedelta(minutes=30)), "saml.expired")
-    assert "25 minutes ago" in finding.message and "Sign in again" in finding.fix
+    assert "25 minutes before" in finding.message and "Sign in again" in finding.fix
 
 
 def test_response_not_yet_valid_points_at_the_clock(idp):
-    finding = only(judged(idp, now=NOW - timedelta(minutes=10)), "saml.not-yet-valid")
-    assert "clock" in finding.fix
+    finding = only(judged(idp, now=NOW - timedelta(minutes=11)), "saml.not-yet-valid")
+    assert "clock" in finding.fix and "6 minutes after" in finding.message
+
+
+def test_a_minute_of_clock_skew_is_a_warning_not_a_refusal(idp):
+    early = judged(idp, now=NOW - timedelta(minutes=6))  # NotBefore is NOW - 5 min: one minute early
+    late = judged(idp, now=NOW + timedelta(minutes=6))  # NotOnOrAfter is NOW + 5 min: one minute late
+    for findings in (early, late):
+        assert "saml.not-yet-valid" not in codes(findings) and "saml.expired" not in codes(findings)
+        skew = only(findings, "saml.clock-skew")
+        assert skew.severity is Severity.WARNING and "5-minute clock-skew allowance" in skew.message
+    assert "60 seconds after" in only(early, "saml.clock-skew").message
 
 
 # ---- recipient, destination, duration ----------------------------------------------------------

@@ -132,7 +132,7 @@ def test_response_signed_by_another_application_is_refused(idp, other_idp, metad
         verify_response(other_idp.response(), metadata=metadata, now=NOW)
     assert caught.value.code == "F4"
     assert caught.value.message.startswith("Response signature invalid")
-    assert "not signed by any of the 1 trusted certificate" in caught.value.message
+    assert "signed with another key than the 1 trusted certificate" in caught.value.message
     assert "update_saml_provider" in caught.value.fix
 
 
@@ -141,7 +141,7 @@ def test_value_changed_after_signing_is_refused_as_digest_mismatch(idp, metadata
     set_session_name(assertion_of(root), "admin@example.com")
     with pytest.raises(SamlError) as caught:
         verify_response(etree.tostring(root), metadata=metadata, now=NOW)
-    assert caught.value.code == "F4" and "changed after it was signed" in caught.value.message
+    assert caught.value.code == "F4" and "was changed after signing" in caught.value.message
 
 
 def test_expired_signing_certificate_is_reported_as_f18(metadata):
@@ -217,7 +217,7 @@ def test_assertion_of_a_signed_response_replaced_is_refused(idp, metadata):
     root.replace(signed, _evil_assertion(signed, new_id=signed.get("ID")))
     with pytest.raises(SamlError) as caught:
         verify_response(etree.tostring(root), metadata=metadata, now=NOW)
-    assert caught.value.code == "F4" and "changed after it was signed" in caught.value.message
+    assert caught.value.code == "F4" and "was changed after signing" in caught.value.message
 
 
 def test_signed_response_wrapped_inside_an_evil_response_is_refused(idp, metadata):
@@ -236,7 +236,7 @@ def test_signature_referring_to_another_element_is_refused(idp, metadata):
     root = tree(idp.response(sign="assertion"))
     reference = root.find(f".//{DS}Reference")
     reference.set("URI", "#" + root.get("ID"))
-    with pytest.raises(SamlError, match="does not refer to that element"):
+    with pytest.raises(SamlError, match="not to that element"):
         verify_response(etree.tostring(root), metadata=metadata, now=NOW)
 
 

@@ -14,6 +14,7 @@ EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 # Metadata is at most 10,000,000 characters; a HAR of a sign-in can be far larger than its SAML response.
 MAX_METADATA_BYTES = 40_000_000
 MAX_RESPONSE_BYTES = 210_000_000
+MAX_KEY_BYTES = 100_000
 _SHOWN = 300  # characters of one value printed before it is shortened
 
 
@@ -43,6 +44,17 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         metavar="USERNAME",
         action="append",
         help="an Amazon Connect username RoleSessionName must equal (repeatable)",
+    )
+    inspect.add_argument(
+        "--private-key",
+        metavar="FILE",
+        help="the PEM private key of the IAM SAML provider: decrypt an encrypted assertion and judge it",
+    )
+    inspect.add_argument(
+        "--at",
+        metavar="TIME",
+        help="judge as at this moment instead of now (2026-11-27 12:00, 2026-11-27T12:00:05Z, UTC unless an "
+        "offset is given), or 'issued' for the response's own IssueInstant",
     )
     inspect.set_defaults(func=run_saml_inspect)
     saml.set_defaults(func=_usage(saml))
@@ -110,7 +122,11 @@ def _short(value: object) -> str:
 
 
 def _when(value) -> str:
-    return value.strftime("%Y-%m-%d %H:%M:%S UTC") if value else "-"
+    if not value:
+        return "-"
+    from workshop_lib.saml.judge import when
+
+    return when(value)
 
 
 def _print_findings(findings: Iterable[Finding]) -> None:
@@ -217,19 +233,24 @@ def run_metadata_check(args: argparse.Namespace) -> int:
 
 @_guarded
 def run_saml_inspect(args: argparse.Namespace) -> int:
-    """Decode, optionally verify, print and judge a SAML response."""
+    """Decode, check the structure, optionally verify and decrypt, print and judge a SAML response."""
     from workshop_lib.saml import inspect_response, load_metadata
 
+    at = _moment(getattr(args, "at", None))
+    names = [n for n in (args.file, args.metadata, getattr(args, "private_key", None)) if n == "-"]
+    if len(names) > 1:
+        raise InputError(
+            "Only one of the response, --metadata and --private-key can come from standard input.",
+            fix="Give the others as files.",
+        )
+    private_key = None
+    if getattr(args, "private_key", None):
+        private_key = read_input(args.private_key, what="private key", limit=MAX_KEY_BYTES)
     metadata = None
     if args.metadata:
-        if args.metadata == "-" and args.file == "-":
-            raise InputError(
-                "Only one of the response and --metadata can come from standard input.",
-                fix="Give one of them as a file.",
-            )
         raw_metadata = read_input(args.metadata, what="metadata", limit=MAX_METADATA_BYTES)
         try:
-            metadata = load_metadata(raw_metadata)
+            metadata = load_metadata(raw_metadata, now=None if at in (None, "issued") else at)
         except WorkshopError as exc:
             _out(f"Metadata {args.metadata} cannot be used: {exc.message}")
             if exc.fix:
@@ -240,6 +261,9 @@ def run_saml_inspect(args: argparse.Namespace) -> int:
         inspection = inspect_response(
             data,
             metadata,
+            private_key=private_key,
+            now=None if at == "issued" else at,
+            at_issue_instant=at == "issued",
             expected_role_arn=args.role_arn,
             expected_provider_arn=args.provider_arn,
             connect_usernames=set(args.connect_user) if args.connect_user else None,
@@ -249,39 +273,66 @@ def run_saml_inspect(args: argparse.Namespace) -> int:
         _print_findings(
             [Finding(exc.code or "saml.unreadable", Severity.ERROR, exc.message, fix=exc.fix, link=exc.link)]
         )
+        _out("Verdict: NOT JUDGED: the response could not be read.")
         return EXIT_FINDINGS
     response, verified = inspection.response, inspection.verified
-    if verified is not None:
-        note = " (the signed assertion only)" if verified.signed_element == "Assertion" else " (the signed response)"
+    if inspection.refused:
+        _out(f"SAML response: {args.file}")
+        _out(f"Judged as at: {_when(inspection.at)}")
     else:
-        note = " (a bare assertion)" if response.is_assertion_only else ""
-    _print_response(args.file, response, inspection.signature_line, note)
+        if verified is not None:
+            note = " (the signed assertion only)" if verified.signed_element == "Assertion" else " (the signed response)"
+        else:
+            note = " (a bare assertion, unverified)" if response.is_assertion_only else " (unverified)"
+        _print_response(args.file, response, inspection, note)
     _print_findings(inspection.findings)
+    _out(f"Verdict: {inspection.verdict}")
+    if inspection.refused or not inspection.judged:
+        return EXIT_FINDINGS
     return _exit_code(inspection.findings)
 
 
-def _print_response(name: str, resp, signature_line: str, note: str) -> None:
+def _moment(text: str | None):
+    if not text or text.strip().lower() == "now":
+        return None
+    if text.strip().lower() in ("issued", "issue-instant"):
+        return "issued"
+    from workshop_lib.saml._time import parse_moment
+
+    try:
+        return parse_moment(text)
+    except ValueError as exc:
+        raise InputError(f"--at {exc}", fix="For example: --at '2026-11-27 12:00' (UTC).") from None
+
+
+def _print_response(name: str, resp, inspection, note: str) -> None:
+    from workshop_lib.saml.judge import when
+
+    def moment(value):
+        return when(value) if value else None
+
     _out(f"SAML response: {name}{note}")
+    _out(f"{'Judged as at:':17}{_when(inspection.at)}")
+    end = resp.not_on_or_after or resp.subject_not_on_or_after
     rows = [
         ("Issuer", resp.effective_issuer),
         ("Destination", resp.destination),
         ("Status", resp.status),
         ("Recipient", resp.recipient),
         ("Audience", ", ".join(resp.audiences) if resp.audiences else None),
-        ("NotBefore", _when(resp.not_before) if resp.not_before else None),
-        (
-            "NotOnOrAfter",
-            _when(resp.not_on_or_after or resp.subject_not_on_or_after)
-            if (resp.not_on_or_after or resp.subject_not_on_or_after)
-            else None,
-        ),
+        ("Issued", moment(resp.issue_instant)),
+        ("Valid from", moment(resp.not_before or resp.subject_not_before)),
+        ("Valid until", moment(end)),
         ("NameID", f"{resp.name_id} ({resp.name_id_format})" if resp.name_id and resp.name_id_format else resp.name_id),
         ("RoleSessionName", resp.role_session_name),
         ("SessionDuration", resp.session_duration),
+        ("Encrypted", _encrypted_line(resp)),
         ("Signed parts", resp.signed_parts),
-        ("Signature", signature_line),
+        ("Signature", inspection.signature_line),
     ]
     for label, value in rows:
+        if label == "Encrypted" and value is None:
+            continue
         _out(f"{label + ':':17}{_short(value) if value not in (None, '') else '-'}")
     if resp.roles:
         _out("Roles:")
@@ -292,3 +343,13 @@ def _print_response(name: str, resp, signature_line: str, note: str) -> None:
         _out(f"Attributes ({len(resp.attributes)}):")
         for attr_name, values in resp.attributes.items():
             _out(f"  {_short(attr_name)} = {_short(', '.join(values))}")
+
+
+def _encrypted_line(resp) -> str | None:
+    if resp.decrypted:
+        return "the assertion was encrypted and has been decrypted with the given key"
+    if resp.encrypted_assertions:
+        return "the assertion is encrypted and was not read (no --private-key)"
+    if resp.encrypted_parts:
+        return ", ".join(sorted(set(resp.encrypted_parts))) + " encrypted, not read"
+    return None

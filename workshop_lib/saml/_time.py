@@ -34,3 +34,32 @@ def aware(now: datetime | None) -> datetime:
     if now is None:
         return datetime.now(timezone.utc)
     return now if now.tzinfo else now.replace(tzinfo=timezone.utc)
+
+
+_MOMENT = re.compile(
+    r"^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?)?\s*(Z|UTC|[+-]\d{2}:?\d{2})?$",
+    re.IGNORECASE,
+)
+
+
+def parse_moment(text: str) -> datetime:
+    """A moment a learner types (2026-11-27, 2026-11-27 12:00, 2026-11-27T12:00:05Z, …+01:00); UTC unless stated.
+
+    Raises ValueError with a sentence when the text is not such a moment.
+    """
+    match = _MOMENT.match((text or "").strip())
+    if not match:
+        raise ValueError(f"{text!r} is not a date and time; write it like 2026-11-27 12:00 or 2026-11-27T12:00:05Z "
+                         "(UTC unless an offset such as +01:00 is given).")
+    year, month, day, hour, minute, second, fraction, zone = match.groups()
+    tz = timezone.utc
+    if zone and zone.upper() not in ("Z", "UTC"):
+        digits = zone[1:].replace(":", "")
+        sign = 1 if zone[0] == "+" else -1
+        tz = timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
+    try:
+        moment = datetime(int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0),
+                          int((fraction or "0")[:6].ljust(6, "0")), tzinfo=tz)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a real date and time.") from None
+    return moment.astimezone(timezone.utc)

@@ -31,3 +31,11 @@ STATUS_SUCCESS = "urn:oasis:names:tc:SAML:2.0:status:Success"
 
 # IAM quota: the base64 SAMLResponse may be at most this long.
 MAX_BASE64_RESPONSE_CHARS = 100_000
+
+# Clock-skew allowance for NotBefore / NotOnOrAfter. AWS does not document how much skew sign-in and
+# sts:AssumeRoleWithSAML tolerate (the IAM guide only says the assertion must be within its validity
+# window: https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_create_saml_assertions.html).
+# Peers: python3-saml allows 300 s (OneLogin_Saml2_Constants.ALLOWED_CLOCK_DRIFT), Shibboleth SP 180 s
+# (clockSkew), pysaml2 0 s unless accepted_time_diff is set. We take python3-saml's 5 minutes, the same as
+# the sandbox's simulated AWS, and say so when a response is only valid thanks to it (a warning, not a pass).
+CLOCK_SKEW_SECONDS = 300

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Iterable
 
 from workshop_lib.findings import Finding, Severity
@@ -12,6 +12,7 @@ from workshop_lib.saml._time import aware
 from workshop_lib.saml.constants import (
     ACS_PATTERN,
     AWS_AUDIENCE,
+    CLOCK_SKEW_SECONDS,
     GLOBAL_ACS,
     MAX_BASE64_RESPONSE_CHARS,
     PROVIDER_ARN_PATTERN,
@@ -56,13 +57,14 @@ def judge_response(
     _recipient(resp, findings, acs)
     _audience(resp, findings)
     _validity(resp, findings, now)
-    if not resp.name_id:
+    if not resp.name_id and "EncryptedID" not in resp.encrypted_parts:  # an unread EncryptedID is reported as such
         findings.append(Finding("saml.nameid", Severity.ERROR, "The assertion has no Subject NameID.",
                                 fix=f"{_MAPPINGS}: map Subject to ${{user:email}} (emailAddress).",
                                 link=SAML_ASSERTIONS_DOC))
-    _role(resp, findings, expected_role_arn, expected_provider_arn)
-    _role_session_name(resp, findings, connect_usernames)
-    _session_duration(resp, findings)
+    if "EncryptedAttribute" not in resp.encrypted_parts:  # attributes still encrypted were not read: not judged
+        _role(resp, findings, expected_role_arn, expected_provider_arn)
+        _role_session_name(resp, findings, connect_usernames)
+        _session_duration(resp, findings)
     if math.ceil(len(resp.raw) / 3) * 4 > MAX_BASE64_RESPONSE_CHARS:
         findings.append(Finding(
             "saml.too-large", Severity.WARNING,
@@ -173,24 +175,51 @@ def _audience(resp: SamlResponse, findings: list[Finding]) -> None:
 
 
 def _validity(resp: SamlResponse, findings: list[Finding], now: datetime) -> None:
+    skew = timedelta(seconds=CLOCK_SKEW_SECONDS)
     deadlines = [t for t in (resp.not_on_or_after, resp.subject_not_on_or_after) if t is not None]
-    if deadlines and min(deadlines) <= now:
-        deadline = min(deadlines)
+    deadline = min(deadlines) if deadlines else None
+    if deadline is not None and deadline + skew <= now:
         findings.append(Finding(
             "saml.expired", Severity.ERROR,
-            f"The response expired at {deadline:%Y-%m-%d %H:%M:%S} UTC ({_ago(now - deadline)} ago); AWS accepts "
-            "a response only for the few minutes it is valid.",
+            f"The response expired at {when(deadline)}, {_ago(now - deadline)} before {_moment(now)} (beyond the "
+            f"{CLOCK_SKEW_SECONDS // 60}-minute clock-skew allowance); AWS accepts a response only for the few "
+            "minutes it is valid.",
             fix="Sign in again from the access portal and check the new response at once. If fresh responses "
                 "are already expired, check the computer's clock.",
             details={"not_on_or_after": deadline.isoformat()}))
+    elif deadline is not None and deadline <= now:
+        findings.append(Finding(
+            "saml.clock-skew", Severity.WARNING,
+            f"The response expired at {when(deadline)}, {_ago(now - deadline)} before {_moment(now)}; that is "
+            f"within the {CLOCK_SKEW_SECONDS // 60}-minute clock-skew allowance this tool grants, but AWS does not "
+            "document its own allowance, so AWS may refuse it.",
+            fix="Sign in again and use the response at once; check that this computer's clock is right.",
+            details={"not_on_or_after": deadline.isoformat()}))
     starts = [t for t in (resp.not_before, resp.subject_not_before) if t is not None]
-    if starts and max(starts) > now:
-        start = max(starts)
+    start = max(starts) if starts else None
+    if start is not None and start > now + skew:
         findings.append(Finding(
             "saml.not-yet-valid", Severity.ERROR,
-            f"The response is valid only from {start:%Y-%m-%d %H:%M:%S} UTC ({_ago(start - now)} from now).",
+            f"The response is valid only from {when(start)}, {_ago(start - now)} after {_moment(now)} (beyond the "
+            f"{CLOCK_SKEW_SECONDS // 60}-minute clock-skew allowance).",
             fix="The identity provider's clock or this computer's clock is wrong; correct it and sign in again.",
             details={"not_before": start.isoformat()}))
+    elif start is not None and start > now:
+        findings.append(Finding(
+            "saml.clock-skew", Severity.WARNING,
+            f"The response is valid only from {when(start)}, {_ago(start - now)} after {_moment(now)}; that is "
+            f"within the {CLOCK_SKEW_SECONDS // 60}-minute clock-skew allowance, but AWS does not document its own.",
+            fix="The identity provider's clock runs ahead of this computer's; check both.",
+            details={"not_before": start.isoformat()}))
+
+
+def when(moment: datetime) -> str:
+    """A time as people read it: 27 Nov 2026, 12:00:05 UTC."""
+    return f"{moment.day} {moment:%b %Y, %H:%M:%S} UTC"
+
+
+def _moment(now: datetime) -> str:
+    return f"the judging time ({when(now)})"
 
 
 def _ago(delta) -> str:

@@ -8,6 +8,7 @@ import json
 import re
 import zlib
 from dataclasses import dataclass, field
+from typing import Optional
 from datetime import datetime
 from urllib.parse import parse_qsl, unquote_plus, urlsplit
 
@@ -61,6 +62,9 @@ class SamlResponse:
     encrypted_assertions: int = 0
     signed_parts: str = "none"  # "response and assertion", "response", "assertion" or "none"
     verified: bool = False  # True only when built by verify_response from the signed XML
+    decrypted: bool = False  # the assertion was encrypted and has been decrypted with the given key
+    encrypted_parts: list[str] = field(default_factory=list)  # EncryptedID/EncryptedAttribute left encrypted
+    refusal: Optional[SamlError] = None  # the structure is refused: nothing read from it may be shown as fact
     findings: list[Finding] = field(default_factory=list)  # problems noticed while reading
 
     @property
@@ -238,8 +242,15 @@ def _har_saml_value(post_data: dict) -> str | None:
 
 # ---- parsing ------------------------------------------------------------------------------------
 
-def parse_response(data: bytes | str) -> SamlResponse:
-    """Read a SAML response (any form ``decode_response`` accepts) without checking its signature."""
+def parse_response(data: bytes | str, *, private_key=None) -> SamlResponse:
+    """Read a SAML response (any form ``decode_response`` accepts) without checking its signature.
+
+    The structure is checked first (structure.examine); a refused structure is kept in ``refusal`` and
+    reported as an F4 error. With ``private_key`` (PEM bytes or an RSA key) encrypted parts are decrypted
+    so they can be read; nothing here is verified.
+    """
+    from workshop_lib.saml import encryption, structure
+
     xml = decode_response(data)
     text = _xml.to_text(xml, what="SAML response").text
     parsed = _xml.parse(text, what="SAML response", allow_namespace_errors=True)
@@ -251,7 +262,34 @@ def parse_response(data: bytes | str) -> SamlResponse:
             "); strict SAML parsers reject such XML.",
             fix="Check the identity provider's attribute configuration; the response should be namespace-well-formed.",
             details={"errors": parsed.namespace_errors}))
-    return response_from_element(parsed.root, raw=xml, findings=findings)
+    root = parsed.root
+    if _xml.local(root.tag) in ("EntityDescriptor", "EntitiesDescriptor"):
+        raise SamlError("This is SAML metadata, not a SAML response.",
+                        fix="Use load_metadata for metadata; for a response, " + _HOW_TO_COPY[0].lower() + _HOW_TO_COPY[1:])
+    if _xml.local(root.tag) not in ("Response", "Assertion"):
+        raise SamlError(f"This XML is not a SAML response: its root element is <{_xml.local(root.tag)}>.",
+                        fix=_HOW_TO_COPY)
+    shape = structure.examine(root)
+    decrypted = False
+    if shape.refusal is None and private_key is not None:
+        key = private_key if not isinstance(private_key, (bytes, str)) else encryption.load_private_key(private_key)
+        if shape.encrypted is not None:
+            plain = encryption.decrypt_element(shape.encrypted, key)
+            inner = structure.examine(plain)
+            if inner.refusal is not None:
+                shape.refusal = inner.refusal
+            else:
+                root.replace(shape.encrypted, plain)
+                decrypted = True
+        if shape.refusal is None:
+            encryption.decrypt_parts(root, key)
+    resp = response_from_element(root, raw=xml, findings=findings)
+    resp.decrypted = decrypted
+    if shape.refusal is not None:
+        resp.refusal = shape.refusal
+        resp.findings.insert(0, Finding(shape.refusal.code or "F4", Severity.ERROR, shape.refusal.message,
+                                        fix=shape.refusal.fix, details={"refused": True}))
+    return resp
 
 
 def response_from_element(root, *, raw: bytes, findings: list[Finding] | None = None, verified: bool = False,
@@ -278,12 +316,6 @@ def response_from_element(root, *, raw: bytes, findings: list[Finding] | None = 
         raise SamlError(f"This XML is not a SAML response: its root element is <{name}>.", fix=_HOW_TO_COPY)
 
     resp.assertion_count = len(assertions)
-    if resp.encrypted_assertions:
-        resp.findings.append(Finding(
-            "saml.encrypted", Severity.INFO,
-            "The assertion is encrypted, so its attributes cannot be read here.",
-            fix="IAM Identity Center does not encrypt assertions for the Amazon Connect application; "
-                "check that you copied the right response."))
     if len(assertions) > 1:
         resp.findings.append(Finding(
             "saml.several-assertions", Severity.ERROR,
@@ -299,6 +331,8 @@ def response_from_element(root, *, raw: bytes, findings: list[Finding] | None = 
             fix="Check the Status in the response; the identity provider may have refused the sign-in."))
 
     resp.signed_parts = signed_parts or _signed_parts(root, assertions[0] if assertions else None)
+    resp.encrypted_parts = [_xml.local(e.tag) for e in root.iter()
+                            if isinstance(e.tag, str) and _xml.local(e.tag) in ("EncryptedID", "EncryptedAttribute")]
     return resp
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import os
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -9,16 +10,15 @@ from typing import Iterable
 
 from workshop_lib.errors import SamlError
 from workshop_lib.findings import Finding, Severity
-from workshop_lib.saml import _xml
+from workshop_lib.saml import _xml, encryption, structure
 from workshop_lib.saml._time import aware
 from workshop_lib.saml.certificates import CertificateInfo, describe_certificate
 from workshop_lib.saml.judge import issuer_mismatch
 from workshop_lib.saml.metadata import MetadataReport, load_metadata
 from workshop_lib.saml.response import SamlResponse, decode_response, response_from_element
 
-PROTOCOL_NS = "urn:oasis:names:tc:SAML:2.0:protocol"
-ASSERTION_NS = "urn:oasis:names:tc:SAML:2.0:assertion"
-DSIG_NS = "http://www.w3.org/2000/09/xmldsig#"
+ASSERTION_NS = structure.ASSERTION_NS
+DSIG_NS = structure.DSIG_NS
 _ROTATE = ("Compare the certificate in the IAM SAML provider with the application's current certificate in "
            "IAM Identity Center; if they differ, download the metadata again and run update_saml_provider.")
 
@@ -41,11 +41,17 @@ def verify_response(
     metadata: MetadataReport | bytes | str | os.PathLike | None = None,
     certificates: Iterable | None = None,
     now: datetime | None = None,
+    private_key=None,
 ) -> VerifiedResponse:
     """Verify the response's XML signature with the metadata's signing certificates (or ``certificates``).
 
     Raises SamlError (code F4 or F18) when it is unsigned, tampered with, signed by another key, or shaped
     like a signature-wrapping attack. The returned response is rebuilt from the signed XML only.
+
+    An encrypted assertion: the Response signature is verified on its own (it covers the ciphertext). With
+    ``private_key`` (PEM bytes or a cryptography RSA key) the assertion is decrypted and its own signature
+    verified too; without it, the result holds the signed Response only, with a finding saying the assertion
+    was not judged.
     """
     now = aware(now)
     report = metadata if isinstance(metadata, MetadataReport) else (load_metadata(metadata, now=now) if metadata is not None else None)
@@ -54,40 +60,48 @@ def verify_response(
     xml = decode_response(data)
     text = _xml.to_text(xml, what="SAML response").text
     root = _xml.parse(text, what="SAML response").root
-    response_el, assertion, response_sig, assertion_sig = _checked_structure(root)
-
+    shape = structure.examine(root)
+    if shape.refused:
+        raise shape.refusal
+    if shape.encrypted is not None:
+        return _verify_encrypted(shape, trusted, now, report, private_key)
+    if shape.assertion is None:
+        raise SamlError("The response has no assertion directly inside it, so nobody is signed in.",
+                        fix="Check the Status of the response; the identity provider may have refused the sign-in.",
+                        code="F4")
+    if shape.response_signature is None and shape.assertion_signature is None:
+        raise _unsigned()
+    key = _private_key(private_key)
     findings: list[Finding] = []
     results = {}
-    if response_sig is not None:
-        results["Response"] = _verify_one(root, response_el, "./", trusted, now)
-    if assertion_sig is not None:
-        location = "./" if response_el is None else f"./{{{ASSERTION_NS}}}Assertion/"
-        results["Assertion"] = _verify_one(root, assertion, location, trusted, now)
+    if shape.response_signature is not None:
+        results["Response"] = _verify_one(root, shape.response, "./", trusted, now)
+    if shape.assertion_signature is not None:
+        location = "./" if shape.response is None else f"./{{{ASSERTION_NS}}}Assertion/"
+        results["Assertion"] = _verify_one(root, shape.assertion, location, trusted, now)
 
     if "Response" in results:
         result, cert = results["Response"]
         signed = result.signed_xml
         inner = [e for e in signed.iter() if _xml.local(e.tag) == "Assertion"] if signed is not None else []
         if signed is None or _xml.local(signed.tag) != "Response" or len(inner) != 1:
-            raise _wrapping("The signed part of the response does not contain exactly one assertion.")
+            raise structure.wrapping("The signed part of the response does not contain exactly one assertion.")
         parts = "response and assertion" if "Assertion" in results else "response"
+        _decrypt_parts(signed, key, findings)
         resp = response_from_element(signed, raw=result.signed_data, verified=True, signed_parts=parts)
         signed_element = "Response"
     else:
         result, cert = results["Assertion"]
         signed = result.signed_xml
         if signed is None or _xml.local(signed.tag) != "Assertion":
-            raise _wrapping("The signature does not cover the assertion.")
-        resp = response_from_element(signed, raw=result.signed_data, verified=True, signed_parts="assertion")
-        resp.findings = [f for f in resp.findings if f.code != "saml.assertion-only"]
-        if response_el is not None:
-            resp.findings.append(Finding(
-                "saml.envelope-unsigned", Severity.INFO,
-                "Only the Assertion is signed, so the Response around it (Destination, Status, response Issuer) "
-                "is not covered by the signature and was left out.",
-                fix="Nothing to fix: AWS accepts a signed assertion inside an unsigned response."))
+            raise structure.wrapping("The signature does not cover the assertion.")
+        _decrypt_parts(signed, key, findings)
+        resp = _assertion_only(signed, result.signed_data, shape.response is not None)
         signed_element = "Assertion"
+    return _finish(resp, signed_element, cert, result, findings, report)
 
+
+def _finish(resp, signed_element, cert, result, findings, report) -> VerifiedResponse:
     algorithm = _algorithm(result.signature_xml, "SignatureMethod")
     digest = _algorithm(result.signature_xml, "DigestMethod")
     if "sha1" in algorithm.lower() or digest.lower().endswith("#sha1"):
@@ -100,82 +114,102 @@ def verify_response(
     return VerifiedResponse(resp, signed_element, cert, algorithm, digest, findings)
 
 
-# ---- structure (signature wrapping) -------------------------------------------------------------
-
-def _checked_structure(root):
-    name = _xml.local(root.tag)
-    if root.tag == f"{{{PROTOCOL_NS}}}Response":
-        response_el = root
-        assertions = [c for c in root if c.tag == f"{{{ASSERTION_NS}}}Assertion"]
-    elif root.tag == f"{{{ASSERTION_NS}}}Assertion":
-        response_el, assertions = None, [root]
-    elif name in ("Response", "Assertion"):
-        raise SamlError(
-            f"The <{name}> element is not in the SAML 2.0 namespace, so it is not a SAML 2.0 response and its "
-            "signature cannot be checked.", fix="Copy the response exactly as the browser posted it.", code="F4")
-    else:
-        raise SamlError(f"This XML is not a SAML response: its root element is <{name}>.",
-                        fix="Copy the SAMLResponse value the browser posted to https://signin.aws.amazon.com/saml (or save the sign-in as a HAR file).", code="F4")
-
-    everywhere = [e for e in root.iter() if _xml.local(e.tag) in ("Assertion", "EncryptedAssertion")]
-    if any(_xml.local(e.tag) == "EncryptedAssertion" for e in everywhere):
-        raise SamlError("The response holds an encrypted assertion, which this tool cannot verify.",
-                        fix="IAM Identity Center does not encrypt assertions for Amazon Connect; check the response.")
-    if len(everywhere) > 1:
-        raise _wrapping(f"The response holds {len(everywhere)} assertions; AWS accepts exactly one, and an extra "
-                        "assertion is how signature-wrapping attacks smuggle in unsigned content.")
-    if not everywhere or not assertions:
-        raise SamlError("The response has no assertion directly inside it, so nobody is signed in.",
-                        fix="Check the Status of the response; the identity provider may have refused the sign-in.",
-                        code="F4")
-    assertion = assertions[0]
-
-    response_sig = _direct_signature(response_el) if response_el is not None else None
-    assertion_sig = _direct_signature(assertion)
-    allowed = {id(s) for s in (response_sig, assertion_sig) if s is not None}
-    for element in root.iter(f"{{{DSIG_NS}}}Signature"):
-        if id(element) not in allowed:
-            raise _wrapping("The response carries a signature in an unexpected place; only the Response and its "
-                            "Assertion may be signed.")
-    if response_sig is None and assertion_sig is None:
-        raise SamlError(
-            "The response is not signed: neither the Response nor its Assertion carries a signature, "
-            "so AWS rejects it as \"Response signature invalid\".",
-            fix="Make sure the sign-in goes through the IAM Identity Center application; IAM Identity Center always "
-                "signs its responses, so an unsigned one was made or changed by something else.",
-            code="F4")
-    for element, signature in ((response_el, response_sig), (assertion, assertion_sig)):
-        if signature is not None:
-            _check_reference(root, element, signature)
-    return response_el, assertion, response_sig, assertion_sig
+def _assertion_only(signed, raw: bytes, in_response: bool) -> SamlResponse:
+    resp = response_from_element(signed, raw=raw, verified=True, signed_parts="assertion")
+    resp.findings = [f for f in resp.findings if f.code != "saml.assertion-only"]
+    if in_response:
+        resp.findings.append(Finding(
+            "saml.envelope-unsigned", Severity.INFO,
+            "Only the Assertion is signed, so the Response around it (Destination, Status, response Issuer) "
+            "is not covered by the signature and was left out.",
+            fix="Nothing to fix: AWS accepts a signed assertion inside an unsigned response."))
+    return resp
 
 
-def _direct_signature(element):
-    found = [c for c in element if c.tag == f"{{{DSIG_NS}}}Signature"]
-    if len(found) > 1:
-        raise _wrapping(f"<{_xml.local(element.tag)}> carries more than one signature.")
-    return found[0] if found else None
+def _verify_encrypted(shape, trusted, now, report, private_key) -> VerifiedResponse:
+    """The Response signature on its own; with the key, the decrypted assertion and its own signature."""
+    from lxml import etree
+
+    key = _private_key(private_key)
+    findings: list[Finding] = []
+    response_result = None
+    if shape.response_signature is not None:
+        response_result = _verify_one(shape.root, shape.response, "./", trusted, now)
+    if key is None:
+        if response_result is None:
+            raise SamlError(
+                "The Response is not signed and its assertion is encrypted. Without the decryption key, whether "
+                "the assertion carries its own signature cannot be seen, so nothing in this response was "
+                "verified.", fix=ENCRYPTED_FIX, code="saml.encrypted-unjudged")
+        result, cert = response_result
+        resp = response_from_element(result.signed_xml, raw=result.signed_data, verified=True, signed_parts="response")
+        return _finish(resp, "Response", cert, result, findings, report)
+
+    assertion = encryption.decrypt_element(shape.encrypted, key)
+    inner = structure.examine(assertion)
+    if inner.refused:
+        raise inner.refusal
+    if inner.assertion is None:
+        raise structure.wrapping("The encrypted assertion does not decrypt to a SAML <Assertion>.")
+    findings.append(Finding(
+        "saml.decrypted", Severity.INFO,
+        "The assertion was encrypted; it was decrypted with the given private key and judged.",
+        fix="Nothing to fix."))
+    assertion_result = None
+    if inner.assertion_signature is not None:
+        assertion_result = _verify_one(assertion, assertion, "./", trusted, now)
+    if response_result is None and assertion_result is None:
+        raise _unsigned(encrypted=True)
+    if response_result is not None:
+        result, cert = response_result
+        signed = copy.deepcopy(result.signed_xml)
+        holder = [e for e in signed if _xml.local(e.tag) == "EncryptedAssertion"]
+        if len(holder) != 1:
+            raise structure.wrapping("The signed part of the response does not contain exactly one assertion.")
+        plain = assertion_result[0].signed_xml if assertion_result is not None else assertion
+        signed.replace(holder[0], copy.deepcopy(plain))
+        _decrypt_parts(signed, key, findings)
+        parts = "response and assertion" if assertion_result is not None else "response"
+        resp = response_from_element(signed, raw=etree.tostring(signed), verified=True, signed_parts=parts)
+        resp.decrypted = True
+        return _finish(resp, "Response", cert, result, findings, report)
+    result, cert = assertion_result
+    signed = result.signed_xml
+    _decrypt_parts(signed, key, findings)
+    resp = _assertion_only(signed, result.signed_data, True)
+    resp.decrypted = True
+    return _finish(resp, "Assertion", cert, result, findings, report)
 
 
-def _check_reference(root, element, signature) -> None:
-    element_id = element.get("ID")
-    references = signature.findall(f"{{{DSIG_NS}}}SignedInfo/{{{DSIG_NS}}}Reference")
-    label = _xml.local(element.tag)
-    if not element_id:
-        raise _wrapping(f"The signed <{label}> has no ID attribute, so its signature cannot point at it.")
-    if len(references) != 1 or references[0].get("URI") != f"#{element_id}":
-        raise _wrapping(f"The signature inside <{label}> does not refer to that element (ID {element_id!r}).")
-    same = [e for e in root.iter() if isinstance(e.tag, str)
-            and any(_xml.local(k) in ("ID", "Id", "id") and v == element_id for k, v in e.attrib.items())]
-    if len(same) != 1:
-        raise _wrapping(f"The ID {element_id!r} of the signed <{label}> appears {len(same)} times in the document.")
+ENCRYPTED_FIX = ("Give the private key of the IAM SAML provider (the key added with AddPrivateKey, for example "
+                 "--private-key key.pem) so the assertion can be decrypted and judged.")
 
 
-def _wrapping(detail: str) -> SamlError:
+def _private_key(private_key):
+    if private_key is None or private_key == b"" or private_key == "":
+        return None
+    if isinstance(private_key, (bytes, str)):
+        return encryption.load_private_key(private_key)
+    return private_key
+
+
+def _decrypt_parts(element, key, findings: list[Finding]) -> None:
+    if key is None:
+        return
+    done = encryption.decrypt_parts(element, key)
+    if done:
+        findings.append(Finding(
+            "saml.decrypted-parts", Severity.INFO,
+            f"Decrypted with the given private key: {', '.join(done)}.", fix="Nothing to fix."))
+
+
+def _unsigned(*, encrypted: bool = False) -> SamlError:
+    where = "neither the Response nor its decrypted Assertion" if encrypted else "neither the Response nor its Assertion"
     return SamlError(
-        f"Response signature invalid: {detail} The response was refused.",
-        fix="Capture a fresh response from the access portal; if this keeps happening, something between the "
-            "identity provider and the browser is altering responses.",
+        f"The response is not signed: {where} carries a signature, "
+        "so AWS rejects it as \"Response signature invalid\".",
+        fix="Make sure the sign-in goes through the IAM Identity Center application; IAM Identity Center always "
+            "signs its responses, so an unsigned one was made or changed by something else.",
         code="F4")
 
 
@@ -198,46 +232,70 @@ def _verify_one(root, element, location: str, trusted: list[CertificateInfo], no
         return XMLVerifier().verify(root, x509_cert=cert.load(), id_attribute="ID", expect_config=config)
 
     label = _xml.local(element.tag)
-    digest_error = malformed = None
+    changed: list[CertificateInfo] = []  # the key matched, but the signed content no longer matches its digest
+    malformed = None
     expired: list[CertificateInfo] = []
     for cert in trusted:
         try:
             return attempt(cert, now), cert
         except InvalidCertificate:
-            try:  # does the signature match this certificate, apart from its dates?
+            # The certificate is outside its dates at ``now``: judge the signature as at a moment it was valid,
+            # so a wrong key, an expired certificate and changed content stay three different findings.
+            try:
                 attempt(cert, cert.not_before + timedelta(seconds=1))
                 expired.append(cert)
-            except Exception:  # noqa: BLE001 - any failure means this certificate does not verify it
+            except InvalidDigest:
+                changed.append(cert)
+                expired.append(cert)
+            except Exception:  # noqa: BLE001 - any other failure means this certificate does not verify it
                 continue
-        except InvalidDigest as exc:
-            digest_error = exc
+        except InvalidDigest:
+            changed.append(cert)
         except InvalidSignature:
             continue
         except (SignXMLException, ValueError, etree.LxmlError) as exc:  # malformed signature, bad base64, schema
             malformed = exc
+    also = [_expired_finding(label, cert, now) for cert in expired]
+    if changed:
+        raise _with_findings(SamlError(
+            f"Response signature invalid: the signed content of the <{label}> was changed after signing (its "
+            "digest no longer matches). The signature itself was made with the trusted key, so this is not a "
+            "certificate or key problem.",
+            fix="Copy the response again without editing it (no reformatting, no added spaces); if a fresh copy "
+                "also fails, something between the identity provider and the browser alters responses.",
+            code="F4"), also)
     if expired:
-        cert = expired[0]
-        when = "expired on" if now > cert.not_after else "is valid only from"
-        stamp = cert.not_after if now > cert.not_after else cert.not_before
-        raise SamlError(
-            f"Response signature invalid: the <{label}> is signed with the right key, but the certificate "
-            f"{cert.subject} {when} {stamp:%Y-%m-%d}.",
-            fix="Create and activate a new certificate for the application in IAM Identity Center, then update the "
-                "IAM SAML provider with the new metadata.", code="F18")
-    if digest_error is not None:
-        raise SamlError(
-            f"Response signature invalid: the <{label}> was changed after it was signed (digest mismatch).",
-            fix="Copy the response again without editing it; if it still fails, something altered it in transit.",
-            code="F4")
+        first = also[0]
+        raise _with_findings(SamlError(first.message, fix=first.fix, link=first.link, code="F18"), also[1:])
     if malformed is not None:
         raise SamlError(f"Response signature invalid: the signature on the <{label}> cannot be checked ({malformed}).",
                         fix="Copy the response again exactly as the browser posted it.", code="F4")
     fingerprints = ", ".join(c.sha256_fingerprint[:23] + "…" for c in trusted)
     raise SamlError(
-        f"Response signature invalid: the <{label}> was not signed by any of the {len(trusted)} trusted "
-        f"certificate(s) ({fingerprints}); it was signed by another key, for example another application's "
-        "or a rotated certificate.",
+        f"Response signature invalid: the <{label}> was signed with another key than the {len(trusted)} trusted "
+        f"certificate(s) ({fingerprints}), for example another application's key or a certificate that was "
+        "rotated since the metadata was uploaded.",
         fix=_ROTATE, code="F4")
+
+
+def _expired_finding(label: str, cert: CertificateInfo, now: datetime) -> Finding:
+    late = now > cert.not_after
+    when = f"expired on {cert.not_after:%Y-%m-%d}" if late else f"is valid only from {cert.not_before:%Y-%m-%d %H:%M} UTC"
+    return Finding(
+        "F18", Severity.ERROR,
+        f"Response signature invalid: the <{label}> is signed with the right key, but the certificate "
+        f"{cert.subject} {when}, so AWS refuses the signature.",
+        fix=("Create and activate a new certificate for the application in IAM Identity Center, then update the "
+             "IAM SAML provider with the new metadata.") if late else
+            "Check the identity provider's clock and this computer's clock, or judge the response as at another "
+            "moment (--at).",
+        link="https://docs.aws.amazon.com/singlesignon/latest/userguide/managesamlcerts.html")
+
+
+def _with_findings(error: SamlError, findings: list[Finding]) -> SamlError:
+    """Attach further, separate findings (each with its own fix) to a refusal."""
+    error.findings = list(findings)
+    return error
 
 
 def _trusted_certificates(report: MetadataReport | None, extra: Iterable | None) -> list[CertificateInfo]:

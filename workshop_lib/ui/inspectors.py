@@ -3,10 +3,36 @@
 from __future__ import annotations
 
 import html
+import re
 
 from workshop_lib.errors import WorkshopError
 from workshop_lib.findings import Finding, Severity
 from workshop_lib.ui.widgets import Displayable, message_html
+
+
+_PLAIN_NAMES = {
+    "saml.envelope-unsigned": "response envelope not signed",
+    "saml.assertion-only": "bare assertion",
+    "saml.not-yet-valid": "not valid yet",
+    "saml.clock-skew": "clock skew",
+    "saml.sha1": "SHA-1 signature",
+    "saml.encrypted-unjudged": "encrypted, not judged",
+    "saml.encrypted-parts": "encrypted parts",
+    "saml.decrypted": "decrypted",
+    "saml.decrypted-parts": "decrypted parts",
+    "saml.nameid": "no NameID",
+    "saml.bad-time": "unreadable time",
+}
+
+
+def plain_name(code: str) -> str:
+    """What a learner reads for a finding's code: the F-number, or a few plain words (never an internal id)."""
+    if re.fullmatch(r"F\d+", code or ""):
+        return code
+    if code in _PLAIN_NAMES:
+        return _PLAIN_NAMES[code]
+    words = (code or "").split(".", 1)[-1].replace("-", " ").replace("_", " ").strip()
+    return words or "finding"
 
 
 def findings_table(findings: list[Finding]) -> str:
@@ -14,12 +40,12 @@ def findings_table(findings: list[Finding]) -> str:
         return message_html("No problems found.", "ok")
     icon = {Severity.ERROR: "❌", Severity.WARNING: "⚠️", Severity.INFO: "👁"}
     rows = "".join(
-        f"<tr><td>{icon[f.severity]} {html.escape(f.code)}</td><td>{html.escape(f.message)}</td><td>{html.escape(f.fix)}"
+        f"<tr><td>{icon[f.severity]} {html.escape(plain_name(f.code))}</td><td>{html.escape(f.message)}</td><td>{html.escape(f.fix)}"
         + (f"<br><code>{html.escape(f.expected)}</code>" if f.expected else "")
         + "</td></tr>"
         for f in findings
     )
-    return f'<table class="workshop-findings"><tr><th>code</th><th>what is wrong</th><th>how to fix it</th></tr>{rows}</table>'
+    return f'<table class="workshop-findings"><tr><th>finding</th><th>what is wrong</th><th>how to fix it</th></tr>{rows}</table>'
 
 
 def _upload_bytes(upload) -> bytes | None:
@@ -69,40 +95,68 @@ class SamlInspector(Displayable):
 
         self.text = W.Textarea(placeholder="Paste the SAMLResponse from your browser's developer tools (Network → saml → Payload)", layout=W.Layout(width="95%", height="120px"))
         self.metadata = W.FileUpload(accept=".xml", description="Metadata (optional)")
+        self.key = W.FileUpload(accept=".pem,.key", description="Private key (optional)")
+        self.at = W.Text(placeholder="now, or e.g. 2026-11-27 12:00 (UTC), or 'issued'", description="Judge as at",
+                         style={"description_width": "initial"})
         self.button = W.Button(description="Inspect", icon="search", button_style="primary")
         self.button.on_click(lambda _b: self.inspect())
         self.result = W.HTML()
-        self.widget = W.VBox([self.text, W.HBox([self.metadata, self.button]), self.result])
+        self.widget = W.VBox([self.text, W.HBox([self.metadata, self.key]), W.HBox([self.at, self.button]), self.result])
         self.widget.add_class("workshop-saml-inspector")
         self.findings: list[Finding] = []
 
-    def inspect(self, text: str | None = None, metadata: bytes | None = None) -> list[Finding]:
+    def inspect(self, text: str | None = None, metadata: bytes | None = None, private_key: bytes | None = None,
+                at: str | None = None) -> list[Finding]:
         from workshop_lib.saml import inspect_response, load_metadata
+        from workshop_lib.saml._time import parse_moment
+        from workshop_lib.saml.judge import when
 
         text = self.text.value if text is None else text
         metadata = metadata if metadata is not None else _upload_bytes(self.metadata)
+        private_key = private_key if private_key is not None else _upload_bytes(self.key)
+        at = (self.at.value if at is None else at).strip()
         try:
-            inspection = inspect_response(text, load_metadata(metadata) if metadata else None)
+            moment = None if at.lower() in ("", "now", "issued") else parse_moment(at)
+        except ValueError as exc:
+            self.result.value = message_html(f"Judge as at: {exc}", "error")
+            self.findings = []
+            return self.findings
+        try:
+            inspection = inspect_response(text, load_metadata(metadata, now=moment) if metadata else None,
+                                          private_key=private_key or None, now=moment,
+                                          at_issue_instant=at.lower() == "issued")
         except WorkshopError as exc:
             self.result.value = message_html(str(exc), "error")
             self.findings = []
             return self.findings
         resp, self.findings = inspection.response, inspection.findings
+        kind = "error" if inspection.refused or not inspection.judged or any(
+            f.severity is Severity.ERROR for f in self.findings) else "ok"
+        head = message_html(inspection.verdict, kind)
+        if inspection.refused:
+            self.result.value = head + findings_table(self.findings)
+            return self.findings
+        trust = "verified" if inspection.trusted_values else "unverified: what the response claims"
+        end = resp.not_on_or_after or resp.subject_not_on_or_after
         fields = {
+            "Judged as at": when(inspection.at),
+            "Values shown": trust,
             "Issuer": resp.effective_issuer,
             "Destination": resp.destination,
             "Recipient": resp.recipient,
             "Audience": ", ".join(resp.audiences),
-            "NotOnOrAfter": resp.not_on_or_after,
+            "Valid until": when(end) if end else None,
             "NameID": resp.name_id,
             "RoleSessionName": resp.role_session_name,
             "Roles": "; ".join(f"{r} with {p}" for r, p in resp.roles),
             "SessionDuration": resp.session_duration,
+            "Encrypted": ("decrypted with the given key" if resp.decrypted else
+                          "yes, not read (give the private key)" if resp.encrypted_assertions else None),
             "Signed": resp.signed_parts + (" (verified)" if resp.verified else ""),
             "Signature": inspection.signature_line,
         }
         rows = "".join(f"<tr><td>{k}</td><td><code>{html.escape('—' if v in (None, '') else str(v))}</code></td></tr>" for k, v in fields.items())
-        self.result.value = f"<table>{rows}</table>" + findings_table(self.findings)
+        self.result.value = head + f"<table>{rows}</table>" + findings_table(self.findings)
         return self.findings
 
 
