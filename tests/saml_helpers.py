@@ -408,3 +408,21 @@ def encrypted_response(idp: "FakeIdp", sp_key, *, sign_assertion: bool = True, s
 def private_pem(key) -> bytes:
     return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                              serialization.NoEncryption())
+
+
+def certificate_with_serial(key, serial: bytes) -> x509.Certificate:
+    """A self-signed certificate whose serialNumber INTEGER holds ``serial`` (e.g. b"\\x00" or b"\\xff": zero or -1),
+    which cryptography's builder refuses to make."""
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    cert = self_signed_certificate(key)
+    tbs = _der_decode(cert.tbs_certificate_bytes)
+    tbs[1][1] = (0x02, serial)  # [0] version, then serialNumber
+    new_tbs = _der_encode(tbs)
+    signature = key.sign(new_tbs, padding.PKCS1v15(), hashes.SHA256())
+    algorithm = _der_encode(_der_decode(cert.public_bytes(serialization.Encoding.DER))[1][1])
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return x509.load_der_x509_certificate(_der_tlv(0x30, new_tbs + algorithm + _der_tlv(0x03, b"\x00" + signature)))

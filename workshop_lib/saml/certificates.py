@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+import warnings
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -29,6 +30,8 @@ class CertificateInfo:
     pem: str
     use: str = ""  # "signing", "encryption" or "" (both) as declared in the metadata
     repeated_extensions: bool = False
+    notes: tuple[str, ...] = ()  # what the crypto library warned about while reading it, in words
+
 
     @property
     def self_signed(self) -> bool:
@@ -42,10 +45,12 @@ class CertificateInfo:
         return _aware(now) > self.not_after
 
     def load(self):
-        """The cryptography certificate object."""
+        """The cryptography certificate object (its deprecation warnings are in ``notes``, never on stderr)."""
         from cryptography import x509
 
-        return x509.load_pem_x509_certificate(self.pem.encode("ascii"))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return x509.load_pem_x509_certificate(self.pem.encode("ascii"))
 
 
 def certificate_from_base64(text: str, *, use: str = "") -> CertificateInfo:
@@ -53,6 +58,12 @@ def certificate_from_base64(text: str, *, use: str = "") -> CertificateInfo:
     cleaned = re.sub(r"\s+", "", text or "")
     if not cleaned:
         raise SamlError("A certificate element is empty.", fix="Download the metadata again from the identity provider.")
+    if cleaned.startswith("-----BEGIN"):
+        raise SamlError(
+            "A certificate element holds a whole PEM text (with its -----BEGIN CERTIFICATE----- line) instead of "
+            "the base64 alone.",
+            fix="Keep only the base64 between the BEGIN and END lines in <ds:X509Certificate>, or download the "
+                "metadata again from the identity provider.")
     try:
         der = base64.b64decode(cleaned, validate=True)
     except (binascii.Error, ValueError):
@@ -60,24 +71,54 @@ def certificate_from_base64(text: str, *, use: str = "") -> CertificateInfo:
             "A certificate in the document is not valid base64, so it cannot be read.",
             fix="Download the metadata again; do not edit the certificate text.",
         ) from None
+    if der.lstrip().startswith(b"-----BEGIN"):
+        raise SamlError(
+            "A certificate in the document is base64 of a PEM text: the PEM file (-----BEGIN CERTIFICATE----- …) "
+            "was base64-encoded a second time, so it is not the DER certificate SAML metadata carries.",
+            fix="Put the base64 between the PEM file's BEGIN and END lines into <ds:X509Certificate> (not the "
+                "base64 of the whole file), or download the metadata again from the identity provider.")
     return certificate_from_der(der, use=use)
 
 
 def certificate_from_der(der: bytes, *, use: str = "") -> CertificateInfo:
     from cryptography import x509
 
-    try:
-        cert = x509.load_der_x509_certificate(der)
-    except ValueError as exc:
-        raise SamlError(
-            f"A certificate in the document cannot be read as X.509 ({exc}).",
-            fix="Download the metadata again; do not edit the certificate text.",
-        ) from None
-    return describe_certificate(cert, use=use)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            cert = x509.load_der_x509_certificate(der)
+        except ValueError:
+            raise SamlError(
+                "A certificate in the document is valid base64 but not an X.509 certificate (it may be cut short, "
+                "or be a key or another kind of file).",
+                fix="Download the metadata again; do not edit the certificate text.",
+            ) from None
+        info = describe_certificate(cert, use=use)
+    return _with_notes(info, caught)
+
+
+def _with_notes(info: "CertificateInfo", caught) -> "CertificateInfo":
+    from dataclasses import replace
+
+    notes = []
+    for warning in caught:
+        text = str(warning.message)
+        if "serial number" in text.lower():
+            notes.append("Its serial number is zero or negative, which RFC 5280 forbids; current crypto libraries "
+                         "still read it with a deprecation warning, and future ones will refuse it.")
+        else:  # pragma: no cover - other library warnings are kept in words too
+            notes.append(f"The crypto library warned while reading it: {text}")
+    return replace(info, notes=tuple(dict.fromkeys(notes))) if notes else info
 
 
 def describe_certificate(cert, *, use: str = "") -> CertificateInfo:
     """Summarise a cryptography ``x509.Certificate``."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return _describe(cert, use)
+
+
+def _describe(cert, use: str) -> "CertificateInfo":
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa

@@ -149,17 +149,8 @@ def load_metadata(source: bytes | str | os.PathLike, *, now: datetime | None = N
 def _read_document(report: MetadataReport, root, now: datetime) -> None:
     name = _xml.local(root.tag)
     if name == "EntitiesDescriptor":
-        entities = [e for e in _xml.descendants(root, "EntityDescriptor") if _xml.child(e, "IDPSSODescriptor") is not None]
-        if len(entities) > 1:
-            _add(report, Finding(
-                "metadata.aggregate", Severity.WARNING,
-                f"The document holds {len(entities)} identity providers; IAM expects the metadata of exactly one.",
-                fix="Upload the metadata of the one IAM Identity Center application you use for Amazon Connect.",
-                link=IAM_SAML_DOC))
-        entity = entities[0] if entities else None
+        entity = _pick_entity(report, root)
         if entity is None:
-            _add(report, _f5("not-metadata", "The document is a list of entities, but none of them is an identity provider "
-                             "(no IDPSSODescriptor).", fix=_GET_METADATA))
             return
     elif name == "EntityDescriptor":
         entity = root
@@ -203,6 +194,49 @@ def _read_document(report: MetadataReport, root, now: datetime) -> None:
     _read_certificates(report, idp, now)
 
 
+def _pick_entity(report: MetadataReport, root):
+    """The identity provider in an EntitiesDescriptor, with a finding saying that IAM expects one entity.
+
+    IAM's documentation asks for "the metadata document of the IdP" (one entity) and does not say which entity
+    it reads from a document holding several, so with more than one the learner is told which one this tool
+    read and to upload that one alone (CreateSAMLProvider, botocore iam/2010-05-08 SAMLMetadataDocument).
+    """
+    entities = list(_xml.descendants(root, "EntityDescriptor"))
+    idps = [e for e in entities if _xml.child(e, "IDPSSODescriptor") is not None]
+    sps = [e for e in entities if _xml.child(e, "SPSSODescriptor") is not None and e not in idps]
+    if not idps:
+        if sps:
+            _add(report, _f5("sp-metadata", (
+                f"The document holds {len(entities)} entit{'y' if len(entities) == 1 else 'ies'}, all service "
+                "providers (SPSSODescriptor): this is service-provider metadata, and IAM needs the metadata of "
+                "the identity provider."), fix=_GET_METADATA))
+        else:
+            _add(report, _f5("not-metadata", "The document is a list of entities, but none of them is an identity "
+                             "provider (no IDPSSODescriptor).", fix=_GET_METADATA))
+        return None
+    entity = idps[0]
+    if len(entities) > 1:
+        names = ", ".join(f"{_entity_kind(e)} {(_xml.attribute(e, 'entityID') or '?')!r}" for e in entities[:5])
+        more = f" and {len(entities) - 5} more" if len(entities) > 5 else ""
+        _add(report, Finding(
+            "metadata.several-entities", Severity.WARNING,
+            f"The document holds {len(entities)} entities ({names}{more}). IAM expects the metadata of exactly "
+            "one identity provider and does not document which entity it would use from such a document; this "
+            f"tool read the first identity provider, {(_xml.attribute(entity, 'entityID') or '?')!r}.",
+            fix="Upload a file holding only the EntityDescriptor of the identity provider you use for Amazon "
+                "Connect (for IAM Identity Center: the application's metadata file, downloaded unchanged).",
+            link=IAM_SAML_DOC, details={"entities": len(entities), "identity_providers": len(idps)}))
+    return entity
+
+
+def _entity_kind(entity) -> str:
+    if _xml.child(entity, "IDPSSODescriptor") is not None:
+        return "identity provider"
+    if _xml.child(entity, "SPSSODescriptor") is not None:
+        return "service provider"
+    return "entity"
+
+
 def _not_metadata_sentence(root_name: str) -> str:
     if root_name in ("Response", "Assertion"):
         return (f"This is a SAML {root_name.lower()} (what the identity provider sends at sign-in), "
@@ -239,7 +273,7 @@ def _read_certificates(report: MetadataReport, idp, now: datetime) -> None:
             try:
                 cert = certificate_from_base64(element.text or "", use=use)
             except SamlError as exc:
-                _add(report, _f5("bad-certificate", exc.message, fix=_GET_METADATA))
+                _add(report, _f5("bad-certificate", exc.message, fix=exc.fix or _GET_METADATA))
                 continue
             if cert.sha256_fingerprint in seen:
                 continue
@@ -254,6 +288,10 @@ def _read_certificates(report: MetadataReport, idp, now: datetime) -> None:
 
 def _judge_certificate(report: MetadataReport, cert: CertificateInfo, now: datetime) -> None:
     label = f"The signing certificate {cert.subject} (SHA-256 {cert.sha256_fingerprint[:23]}…)"
+    for note in cert.notes:
+        _add(report, Finding("metadata.certificate-note", Severity.WARNING, f"{label}: {note}",
+                             fix="Issue a new signing certificate at the identity provider, activate it and "
+                                 "download the metadata again.", details={"fingerprint": cert.sha256_fingerprint}))
     if cert.key_type in ("RSA", "DSA") and cert.key_size < MIN_KEY_BITS:
         _add(report, _f5("small-key",
              f"{label} has a {cert.key_size}-bit {cert.key_type} key; IAM needs at least {MIN_KEY_BITS} bits.",
