@@ -73,7 +73,7 @@ def test_newer_schema_is_refused_and_left_in_place(home):
 def test_unknown_target_is_reported(home):
     home.mkdir(parents=True)
     (home / "settings.json").write_text(json.dumps({"schema": st.SCHEMA, "version": 1, "target": "azure"}))
-    with pytest.raises(SettingsError, match="neither 'sandbox' nor 'aws'"):
+    with pytest.raises(SettingsError, match="not one of sandbox, rehearsal, aws"):
         st.load()
 
 

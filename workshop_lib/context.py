@@ -36,7 +36,14 @@ class Context:
 
     @property
     def is_sandbox(self) -> bool:
+        """The sandbox target: console steps are done for the learner and console values can be read. False on
+        the rehearsal target, which uses the same sandbox but behaves exactly as a real account."""
         return self.settings.target == "sandbox"
+
+    @property
+    def runs_on_sandbox(self) -> bool:
+        """API calls go to the local sandbox (the sandbox and rehearsal targets), so it must be running."""
+        return self.settings.target in settings_mod.SANDBOX_TARGETS
 
     def client(self, service: str, region: str | None = None) -> Any:
         from workshop_lib.aws.session import client

@@ -23,7 +23,10 @@ from workshop_lib.files import atomic_write
 SCHEMA = "connect-sso-workshop/settings"
 SCHEMA_VERSION = 1
 FILE_NAME = "settings.json"
-TARGETS = ("sandbox", "aws")
+# sandbox: the simulated AWS, console steps done for you. rehearsal: the same sandbox behaving exactly as a real
+# account (console steps, uploads, paste-backs and sign-in are yours). aws: a real account.
+TARGETS = ("sandbox", "rehearsal", "aws")
+SANDBOX_TARGETS = ("sandbox", "rehearsal")  # the targets whose API calls go to the local sandbox
 
 # Keys that must never be stored: the file is shared, copied and shown on screen.
 _SECRET_KEY = re.compile(r"secret|password|passwd|session_token|access_key|private_key|credential", re.I)
@@ -162,7 +165,7 @@ class Settings:
         values["ledger"] = [LedgerEntry(**_only(e, LedgerEntry)) for e in values.get("ledger", [])]
         settings = cls(**values)
         if settings.target not in TARGETS:
-            raise SettingsError(f"The settings say target {settings.target!r}, which is neither 'sandbox' nor 'aws'.", fix="Choose the target again in 00_start_here.")
+            raise SettingsError(f"The settings say target {settings.target!r}, which is not one of {', '.join(TARGETS)}.", fix="Choose the target again in 00_start_here.")
         return settings
 
 
@@ -290,5 +293,5 @@ def apply_environment(path: Path | None = None) -> list[str]:
                 setattr(s, field_name, value)
                 changed.append(field_name)
         if s.target not in TARGETS:
-            raise SettingsError(f"WORKSHOP_TARGET is {s.target!r}, which is neither 'sandbox' nor 'aws'.", fix="Set it to sandbox or aws.")
+            raise SettingsError(f"WORKSHOP_TARGET is {s.target!r}, which is not one of {', '.join(TARGETS)}.", fix="Set it to sandbox, rehearsal or aws.")
     return changed

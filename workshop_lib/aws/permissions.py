@@ -236,7 +236,9 @@ def missing_permissions(settings: "Settings", *, client: Optional[Callable[[str]
     In the sandbox nothing is checked: it allows every call, and has no policy simulator.
     ``client(service)`` returns a boto3 client (default: the settings' target).
     """
-    if settings.target == "sandbox":
+    from workshop_lib.settings import SANDBOX_TARGETS
+
+    if settings.target in SANDBOX_TARGETS:
         return _unchecked("Not checked in the sandbox: the simulated AWS allows every call, so there is nothing to lack.")
     if client is None:
         from workshop_lib.aws.session import client as session_client

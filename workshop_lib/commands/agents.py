@@ -77,7 +77,7 @@ def run_import(args: argparse.Namespace) -> int:
     if not checked.rows:
         return EXIT_PROBLEMS
 
-    if ctx.is_sandbox and not os.environ.get("WORKSHOP_SANDBOX_ENDPOINT"):
+    if ctx.runs_on_sandbox and not os.environ.get("WORKSHOP_SANDBOX_ENDPOINT"):
         from workshop_lib.sandbox import control
 
         control.ensure_running()

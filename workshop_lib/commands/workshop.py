@@ -7,6 +7,8 @@ import os
 import sys
 from pathlib import Path
 
+from workshop_lib.settings import TARGETS
+
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     lab = sub.add_parser("lab", help="start the sandbox (when it is the target) and open JupyterLab on the notebooks")
@@ -15,8 +17,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     lab.set_defaults(func=run_lab)
 
     run = sub.add_parser("run", help="execute the notebooks headless and write executed copies and a report")
-    run.add_argument("--target", choices=("sandbox", "aws"), help="override the settings' target for this run")
-    run.add_argument("--fresh", action="store_true", help="sandbox only: reset the sandbox and start from empty settings")
+    run.add_argument("--target", choices=TARGETS, help="override the settings' target for this run (rehearsal: the sandbox "
+                     "behaving as a real account, console steps left to you)")
+    run.add_argument("--fresh", action="store_true", help="sandbox and rehearsal only: reset the sandbox and start from empty settings")
     run.add_argument("--only", action="append", metavar="NN", help="run only notebooks starting with NN (repeatable)")
     run.add_argument("--out", default="runs/latest", help="folder for executed notebooks and the report (default runs/latest)")
     run.set_defaults(func=run_run)
@@ -41,7 +44,7 @@ def run_lab(args: argparse.Namespace) -> int:
 
     settings_mod.apply_environment()
     s = settings_mod.load()
-    if s.target == "sandbox":
+    if s.target in settings_mod.SANDBOX_TARGETS:
         from workshop_lib.sandbox import control
 
         info = control.ensure_running()
@@ -63,7 +66,7 @@ def run_run(args: argparse.Namespace) -> int:
     from workshop_lib.runner import attach_status, merge_calls, run_notebooks, write_report
 
     wanted = args.target or os.environ.get("WORKSHOP_TARGET") or settings_mod.load().target
-    if args.fresh and wanted != "sandbox":  # refuse before anything is written to the settings
+    if args.fresh and wanted not in settings_mod.SANDBOX_TARGETS:  # refuse before anything is written to the settings
         from workshop_lib.errors import InputError
 
         raise InputError("--fresh only applies to the sandbox: it would forget what was created in your account.", fix="Leave out --fresh, or use `cleanup` first.")
@@ -71,10 +74,11 @@ def run_run(args: argparse.Namespace) -> int:
         os.environ["WORKSHOP_TARGET"] = args.target
     settings_mod.apply_environment()
     s = settings_mod.load()
-    if s.target == "sandbox":
+    if s.target in settings_mod.SANDBOX_TARGETS:
         from workshop_lib.sandbox import control
 
-        control.ensure_running()
+        if args.fresh or not os.environ.get("WORKSHOP_SANDBOX_ENDPOINT"):
+            control.ensure_running()
         if args.fresh:
             control.reset()
             _fresh_settings()

@@ -31,11 +31,11 @@ def _friendly(fn: Callable) -> Callable:
 
 
 def _context() -> Context:
-    """The learner's context; on the sandbox target, the sandbox is started if it is not running (kernel restarts, reboots)."""
+    """The learner's context; on the sandbox and rehearsal targets, the sandbox is started if it is not running (kernel restarts, reboots)."""
     import os
 
     ctx = Context()
-    if ctx.is_sandbox and not os.environ.get("WORKSHOP_SANDBOX_ENDPOINT"):
+    if ctx.runs_on_sandbox and not os.environ.get("WORKSHOP_SANDBOX_ENDPOINT"):
         from workshop_lib.sandbox import control
 
         control.ensure_running()

@@ -81,7 +81,7 @@ class MetadataUpload(Displayable):
             self.result.value = message_html(str(exc), "error")
             return False
         certs = "".join(
-            f"<li>{html.escape(c.subject)} — expires {c.not_after:%Y-%m-%d}, {html.escape(c.key_type)} {c.key_bits} bits</li>" for c in report.certificates
+            f"<li>{html.escape(c.subject)} — expires {c.not_after:%Y-%m-%d}, {html.escape(c.key_type)} {c.key_size} bits</li>" for c in report.certificates
         )
         self.result.value = message_html(f"Kept. Issuer {report.entity_id}.", "ok") + f"<ul>{certs}</ul>" + findings_table([f for f in report.findings if f.severity is not Severity.INFO])
         return True

@@ -21,7 +21,7 @@ class SettingsForm(Displayable):
         s = ctx.settings
         regions = connect_regions("aws") + connect_regions("aws-us-gov")
         idc_regions = all_regions("aws", "sso-admin") + all_regions("aws-us-gov", "sso-admin")
-        self.target = W.ToggleButtons(options=[("Sandbox (no AWS account)", "sandbox"), ("My AWS account", "aws")], value=s.target, description="Target", style={"button_width": "auto"})
+        self.target = W.ToggleButtons(options=[("Sandbox (no AWS account)", "sandbox"), ("Rehearsal (sandbox, as a real account)", "rehearsal"), ("My AWS account", "aws")], value=s.target, description="Target", style={"button_width": "auto"})
         self.profile = W.Combobox(value=s.profile, options=_profiles(), placeholder="default credentials", description="Profile", ensure_option=False)
         self.region = W.Dropdown(options=regions, value=s.region if s.region in regions else "us-east-1", description="Connect Region")
         self.idc_region = W.Dropdown(options=["(same as Connect)"] + idc_regions, value=s.idc_region or "(same as Connect)", description="IdC Region")
