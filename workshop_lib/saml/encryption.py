@@ -194,18 +194,23 @@ def _parse_plaintext(plaintext: bytes, container, label: str):
     return etree.fromstring(etree.tostring(elements[0]))
 
 
-def decrypt_parts(element, key) -> list[str]:
+def decrypt_parts(element, key) -> tuple[list[str], list[str]]:
     """Replace every EncryptedID and EncryptedAttribute under ``element`` by its decrypted content, in place.
 
-    Returns what was decrypted ("NameID", "Attribute" …), for the report.
+    Returns (what was decrypted, e.g. "NameID"; why a part could not be, one sentence each). A part that
+    cannot be decrypted stays encrypted and is reported as not judged; it does not stop the rest.
     """
-    done = []
+    done, failed = [], []
     for tag in ("EncryptedID", "EncryptedAttribute"):
         for container in list(element.iter(f"{{urn:oasis:names:tc:SAML:2.0:assertion}}{tag}")):
-            plain = decrypt_element(container, key)
+            try:
+                plain = decrypt_element(container, key)
+            except SamlError as exc:
+                failed.append(exc.message)
+                continue
             container.getparent().replace(container, plain)
             done.append(_xml.local(plain.tag))
-    return done
+    return done, failed
 
 
 def _b64(text: str | None, label: str) -> bytes:

@@ -282,7 +282,7 @@ def parse_response(data: bytes | str, *, private_key=None) -> SamlResponse:
                 root.replace(shape.encrypted, plain)
                 decrypted = True
         if shape.refusal is None:
-            encryption.decrypt_parts(root, key)
+            encryption.decrypt_parts(root, key)  # parts that fail stay encrypted and are reported as not judged
     resp = response_from_element(root, raw=xml, findings=findings)
     resp.decrypted = decrypted
     if shape.refusal is not None:

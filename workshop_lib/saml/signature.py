@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import os
+import warnings
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Iterable
@@ -196,7 +197,10 @@ def _private_key(private_key):
 def _decrypt_parts(element, key, findings: list[Finding]) -> None:
     if key is None:
         return
-    done = encryption.decrypt_parts(element, key)
+    done, failed = encryption.decrypt_parts(element, key)
+    for reason in dict.fromkeys(failed):
+        findings.append(Finding("saml.encrypted-parts", Severity.WARNING, reason + " That part was not judged.",
+                                fix=ENCRYPTED_FIX))
     if done:
         findings.append(Finding(
             "saml.decrypted-parts", Severity.INFO,
@@ -229,7 +233,9 @@ def _verify_one(root, element, location: str, trusted: list[CertificateInfo], no
             digest_algorithms=frozenset(DigestAlgorithm),
             verification_time=when,
         )
-        return XMLVerifier().verify(root, x509_cert=cert.load(), id_attribute="ID", expect_config=config)
+        with warnings.catch_warnings():  # e.g. a certificate in KeyInfo with a non-positive serial: said elsewhere
+            warnings.simplefilter("ignore")
+            return XMLVerifier().verify(root, x509_cert=cert.load(), id_attribute="ID", expect_config=config)
 
     label = _xml.local(element.tag)
     changed: list[CertificateInfo] = []  # the key matched, but the signed content no longer matches its digest
@@ -268,14 +274,31 @@ def _verify_one(root, element, location: str, trusted: list[CertificateInfo], no
         first = also[0]
         raise _with_findings(SamlError(first.message, fix=first.fix, link=first.link, code="F18"), also[1:])
     if malformed is not None:
-        raise SamlError(f"Response signature invalid: the signature on the <{label}> cannot be checked ({malformed}).",
-                        fix="Copy the response again exactly as the browser posted it.", code="F4")
+        raise SamlError(f"Response signature invalid: the signature on the <{label}> is malformed, so it cannot be "
+                        f"checked: {_malformed_reason(malformed)}.",
+                        fix="Copy the response again exactly as the browser posted it; if it is exactly that, the "
+                            "identity provider produces broken signatures.", code="F4")
     fingerprints = ", ".join(c.sha256_fingerprint[:23] + "…" for c in trusted)
     raise SamlError(
         f"Response signature invalid: the <{label}> was signed with another key than the {len(trusted)} trusted "
         f"certificate(s) ({fingerprints}), for example another application's key or a certificate that was "
         "rotated since the metadata was uploaded.",
         fix=_ROTATE, code="F4")
+
+
+def _malformed_reason(exc: Exception) -> str:
+    """A malformed signature in words (signxml's schema messages name the element at fault)."""
+    text = str(exc)
+    for element, what in (("SignatureValue", "its SignatureValue is not valid base64"),
+                          ("DigestValue", "its DigestValue is not a valid base64 digest"),
+                          ("X509Certificate", "the certificate inside it is not valid base64")):
+        if f"}}{element}'" in text:
+            return what
+    if "is not expected" in text or "Missing child element" in text:
+        return "its elements are missing or out of the order the XML Signature standard requires"
+    if "Algorithm" in text or "is not a valid" in text:
+        return "it names an algorithm or value the XML Signature standard does not define"
+    return "it does not follow the XML Signature standard"
 
 
 def _expired_finding(label: str, cert: CertificateInfo, now: datetime) -> Finding:
