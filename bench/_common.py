@@ -50,7 +50,7 @@ def private_sandbox(create_seconds: str = "0.1") -> Iterator[tuple[Path, str]]:
     """A sandbox server of its own and a fresh learner WORKSHOP_HOME pointed at it; stopped afterwards."""
     os.environ["WORKSHOP_SANDBOX_CREATE_SECONDS"] = create_seconds
     from workshop_lib.aws.session import forget_clients
-    from workshop_lib.sandbox import control
+    from workshop_lib.sandbox.client import control
 
     with tempfile.TemporaryDirectory(prefix="bench-") as folder:
         home = Path(folder)

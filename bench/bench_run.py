@@ -170,7 +170,7 @@ def writes(calls: dict[str, int]) -> int:
 
 def main() -> int:
     sys.path.insert(0, str(ROOT))
-    from workshop_lib.sandbox import control
+    from workshop_lib.sandbox.client import control
 
     with tempfile.TemporaryDirectory(prefix="bench-run-") as folder:
         home = Path(folder) / "home"

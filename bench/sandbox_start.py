@@ -18,10 +18,10 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path[:0] = [str(Path(__file__).resolve().parents[1]), str(Path(__file__).resolve().parents[1] / "tests")]
 
-from workshop_lib.sandbox import control  # noqa: E402
-from workshop_lib.sandbox.seed import sandbox_client, seed_workshop  # noqa: E402
+from workshop_lib.sandbox.client import control  # noqa: E402
+from sandbox_seed import sandbox_client, seed_workshop  # noqa: E402
 
 
 def free_port() -> int:

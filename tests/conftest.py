@@ -14,7 +14,7 @@ SANDBOX_CREATE_SECONDS = "0.2"  # Connect instances stay CREATION_IN_PROGRESS th
 @pytest.fixture(scope="session")
 def sandbox_server(tmp_path_factory):
     """A real sandbox server (control.start) in its own WORKSHOP_HOME on an ephemeral port, stopped at the end."""
-    from workshop_lib.sandbox import control
+    from workshop_lib.sandbox.client import control
 
     home = tmp_path_factory.mktemp("sandbox-home")
     previous = os.environ.get("WORKSHOP_SANDBOX_CREATE_SECONDS")
@@ -33,7 +33,7 @@ def sandbox_server(tmp_path_factory):
 @pytest.fixture()
 def sandbox(sandbox_server):
     """The session's sandbox, reset to empty for this test."""
-    from workshop_lib.sandbox import control
+    from workshop_lib.sandbox.client import control
 
     control.reset(sandbox_server.home)
     return sandbox_server
@@ -42,7 +42,7 @@ def sandbox(sandbox_server):
 @pytest.fixture()
 def aws(sandbox):
     """boto3 clients for the (reset) sandbox: ``aws("connect")``, ``aws("identitystore", region="eu-west-2")``."""
-    from workshop_lib.sandbox.seed import sandbox_client
+    from sandbox_seed import sandbox_client
 
     return lambda service, **kwargs: sandbox_client(sandbox.endpoint, service, **kwargs)
 
@@ -50,7 +50,7 @@ def aws(sandbox):
 @pytest.fixture()
 def workshop(sandbox):
     """A complete, working agent set-up (chapters 01–05) on the reset sandbox."""
-    from workshop_lib.sandbox.seed import seed_workshop
+    from sandbox_seed import seed_workshop
 
     return seed_workshop(sandbox.endpoint)
 

@@ -110,7 +110,7 @@ def _paginate(client: Any, operation: str, key: str, **kwargs: Any) -> list[dict
 
 def inventory(endpoint: str, region: str = REGION) -> dict[str, list[str]]:
     """Every resource in the sandbox, by kind, each named so a duplicate or a missing one shows."""
-    from workshop_lib.sandbox.seed import sandbox_client
+    from sandbox_seed import sandbox_client
 
     c = lambda service: sandbox_client(endpoint, service, region=region)  # noqa: E731
     connect, iam, ids, sso = c("connect"), c("iam"), c("identitystore"), c("sso-admin")
@@ -561,7 +561,7 @@ def sandbox_crash(home: Path, kill_after: str = "iam:CreateRole") -> CrashOutcom
     from workshop_lib.aws.faults import action_name, instant_retries, interrupt_after
     from workshop_lib.chapters import all_steps
     from workshop_lib.errors import WorkshopError
-    from workshop_lib.sandbox import control
+    from workshop_lib.sandbox.client import control
 
     first = control.start(home)
     error = ""
@@ -639,8 +639,8 @@ DECOY_ALIAS = "someone-elses-contact-centre"
 
 def plant_decoys(endpoint: str) -> None:
     """Someone else's work in the same account, made before the workshop: it must all survive cleanup."""
-    from workshop_lib.sandbox import console_client
-    from workshop_lib.sandbox.seed import sandbox_client, wait_active
+    from workshop_lib.sandbox.client import console_client
+    from sandbox_seed import sandbox_client, wait_active
 
     c = lambda service: sandbox_client(endpoint, service, region=REGION)  # noqa: E731
     connect, iam = c("connect"), c("iam")

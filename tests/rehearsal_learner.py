@@ -18,7 +18,7 @@ from workshop_lib.chapters import chapter
 from workshop_lib.chapters.model import Guide, State, Status
 from workshop_lib.context import Context
 from workshop_lib.rules.role_attribute import ROLE_ATTRIBUTE_NAME
-from workshop_lib.sandbox import console_client
+from workshop_lib.sandbox.client import console_client
 from workshop_lib.ui.step_card import StepCard
 
 QUOTED = re.compile(r"'([^']+)'")  # the guide names an application as 'Display name'

@@ -108,7 +108,7 @@ def lab_home(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def lab_sandbox(lab_home, chromium_path):
     """This module's own sandbox, in its own WORKSHOP_HOME, so the kernel's ensure_running() finds it."""
-    from workshop_lib.sandbox import control
+    from workshop_lib.sandbox.client import control
 
     home = lab_home / "workshop-home"
     with pytest.MonkeyPatch.context() as mp:

@@ -199,7 +199,7 @@ def test_without_the_console_only_verify_by_eye_items_remain(world):
 
 
 def test_auto_console_reads_the_simulated_console(world):
-    pytest.importorskip("workshop_lib.sandbox.console_client")
+    pytest.importorskip("workshop_lib.sandbox.client.console_client")
     report = world.doctor(console_settings="auto")
     assert report.findings == [], "\n".join(report.lines())
 
@@ -458,7 +458,7 @@ def test_doctor_subprocess_against_the_sandbox(world, tmp_path):
 
 def _has_console_client() -> bool:
     try:
-        from workshop_lib.sandbox import console_client  # noqa: F401
+        from workshop_lib.sandbox.client import console_client  # noqa: F401
     except ImportError:
         return False
     return True

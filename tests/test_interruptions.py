@@ -8,7 +8,7 @@ import pytest
 import fault_cases as fc
 
 from workshop_lib import settings as st
-from workshop_lib.sandbox import control
+from workshop_lib.sandbox.client import control
 
 pytestmark = pytest.mark.sandbox
 

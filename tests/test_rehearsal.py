@@ -77,7 +77,7 @@ def test_before_paste_back_the_doctor_asks_to_verify_by_eye_and_a_wrong_paste_is
     """The learner mistypes the Role value in the console (a space after the comma): paste-back names F1, and the
     sandbox's sign-in fails the same way AWS would, because rehearsal reads nothing the API path cannot."""
     from workshop_lib.doctor import run_doctor
-    from workshop_lib.sandbox import console_client
+    from workshop_lib.sandbox.client import console_client
 
     rehearsal.do_chapters("00", "01", "02", "03")
     for key in ("agent.iam.provider", "iam.policy", "agent.iam.role"):

@@ -7,7 +7,7 @@ import time
 import pytest
 from botocore.exceptions import ClientError
 
-from workshop_lib.sandbox.seed import wait_active
+from sandbox_seed import wait_active
 
 pytestmark = pytest.mark.sandbox
 

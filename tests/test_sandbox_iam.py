@@ -10,8 +10,8 @@ import pytest
 from botocore.exceptions import ClientError
 from saml_helpers import certificate_for_public_key, metadata_with_certificate_b64, rsa_key, weak_rsa_public_key
 
-from workshop_lib.sandbox import console_client
-from workshop_lib.sandbox.seed import sandbox_client, trust_policy
+from workshop_lib.sandbox.client import console_client
+from sandbox_seed import sandbox_client, trust_policy
 
 pytestmark = pytest.mark.sandbox
 AGENT_APP = "Amazon Connect - Agent"

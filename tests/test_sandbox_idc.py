@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 
-from workshop_lib.sandbox import console_client
+from workshop_lib.sandbox.client import console_client
 
 pytestmark = pytest.mark.sandbox
 CONNECT_PROVIDER = "arn:aws:sso::aws:applicationProvider/catalog/AmazonConnect"

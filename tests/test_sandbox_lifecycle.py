@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from workshop_lib.sandbox import _http, console_client, control
+from workshop_lib.sandbox.client import _http, console_client, control
 
 pytestmark = pytest.mark.sandbox
 

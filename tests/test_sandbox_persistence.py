@@ -9,8 +9,8 @@ import time
 
 import pytest
 
-from workshop_lib.sandbox import console_client, control
-from workshop_lib.sandbox.seed import sandbox_client, seed_workshop, wait_active
+from workshop_lib.sandbox.client import console_client, control
+from sandbox_seed import sandbox_client, seed_workshop, wait_active
 
 pytestmark = pytest.mark.sandbox
 AGENT = "agent1@connect-workshop.com"

@@ -9,8 +9,8 @@ import json
 import pytest
 from botocore.exceptions import ClientError
 
-from workshop_lib.sandbox import console_client as console
-from workshop_lib.sandbox.seed import federation_policy, trust_policy, wait_active
+from workshop_lib.sandbox.client import console_client as console
+from sandbox_seed import federation_policy, trust_policy, wait_active
 
 pytestmark = pytest.mark.sandbox
 AGENT = "agent1@connect-workshop.com"
@@ -197,8 +197,8 @@ def test_session_duration_above_the_roles_maximum_is_refused(workshop):
 
 def test_expired_response_is_refused_by_sts(workshop):
     """The test plays an external IdP: its own key in a provider, a response signed an hour ago."""
-    from workshop_lib.sandbox import portal
-    from workshop_lib.sandbox.backend import Application
+    from workshop_lib.sandbox.server import portal
+    from workshop_lib.sandbox.server.backend import Application
 
     cert, key = portal.new_signing_certificate()
     idp = Application(arn="-", app_id="apl-00000000000000ff", name="external", provider_arn="-", instance_arn="-",

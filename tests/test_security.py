@@ -88,7 +88,7 @@ def test_no_credential_reaches_the_settings_notebook_outputs_reports_or_logs(tmp
     from workshop_lib.aws.session import forget_clients
     from workshop_lib.cli import main
     from workshop_lib.runner import attach_status, run_notebooks, write_report
-    from workshop_lib.sandbox import control
+    from workshop_lib.sandbox.client import control
 
     secrets = _fake_credentials()
     home, out = tmp_path / "home", tmp_path / "run"

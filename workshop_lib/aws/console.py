@@ -44,7 +44,7 @@ def _endpoint(ctx: "Context") -> str:
 
 
 def _client():
-    from workshop_lib.sandbox import console_client
+    from workshop_lib.sandbox.client import console_client
 
     return console_client
 

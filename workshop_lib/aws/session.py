@@ -80,7 +80,7 @@ def resolve_target(settings: "Settings") -> Target:
 
 
 def _running_sandbox_endpoint() -> str | None:
-    from workshop_lib.sandbox import control
+    from workshop_lib.sandbox.client import control
 
     return control.recorded_endpoint()
 

@@ -78,7 +78,7 @@ def run_import(args: argparse.Namespace) -> int:
         return EXIT_PROBLEMS
 
     if ctx.runs_on_sandbox and not os.environ.get("WORKSHOP_SANDBOX_ENDPOINT"):
-        from workshop_lib.sandbox import control
+        from workshop_lib.sandbox.client import control
 
         control.ensure_running()
     try:

@@ -88,7 +88,7 @@ def _usage(parser: argparse.ArgumentParser) -> int:
 
 
 def _endpoint() -> str:
-    from workshop_lib.sandbox import control
+    from workshop_lib.sandbox.client import control
 
     found = control.endpoint()
     if not found:
@@ -104,7 +104,7 @@ def _print_json(data: Any) -> None:
 
 
 def _start(args: argparse.Namespace) -> int:
-    from workshop_lib.sandbox import control
+    from workshop_lib.sandbox.client import control
 
     if not 0 <= args.port <= 65535:
         raise InputError(f"--port {args.port} is not a port number.", fix="Use 0 (any free port) or 1024–65535.")
@@ -116,14 +116,14 @@ def _start(args: argparse.Namespace) -> int:
 
 
 def _stop(args: argparse.Namespace) -> int:
-    from workshop_lib.sandbox import control
+    from workshop_lib.sandbox.client import control
 
     print("Sandbox stopped; its state is kept." if control.stop() else "The sandbox was not running.")
     return 0
 
 
 def _status(args: argparse.Namespace) -> int:
-    from workshop_lib.sandbox import control
+    from workshop_lib.sandbox.client import control
 
     info = control.status()
     if info is None:
@@ -141,7 +141,7 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _reset(args: argparse.Namespace) -> int:
-    from workshop_lib.sandbox import control
+    from workshop_lib.sandbox.client import control
 
     if not args.yes:
         if not sys.stdin.isatty():
@@ -158,7 +158,7 @@ def _reset(args: argparse.Namespace) -> int:
 
 
 def _enable(args: argparse.Namespace) -> int:
-    from workshop_lib.sandbox import console_client
+    from workshop_lib.sandbox.client import console_client
 
     result = console_client.enable_identity_center(_endpoint(), args.region, create_organization=args.create_organization)
     verb = "enabled" if result["created"] else "was already enabled"
@@ -168,14 +168,14 @@ def _enable(args: argparse.Namespace) -> int:
 
 
 def _add(args: argparse.Namespace) -> int:
-    from workshop_lib.sandbox import console_client
+    from workshop_lib.sandbox.client import console_client
 
     print(console_client.add_application(_endpoint(), args.display_name, args.provider))
     return 0
 
 
 def _metadata(args: argparse.Namespace) -> int:
-    from workshop_lib.sandbox import console_client
+    from workshop_lib.sandbox.client import console_client
 
     data = console_client.download_metadata(_endpoint(), args.application)
     if args.out:
@@ -187,7 +187,7 @@ def _metadata(args: argparse.Namespace) -> int:
 
 
 def _relay(args: argparse.Namespace) -> int:
-    from workshop_lib.sandbox import console_client
+    from workshop_lib.sandbox.client import console_client
 
     settings = console_client.set_relay_state(_endpoint(), args.application, args.url)
     print(f"Relay state of {settings['name']!r}: {settings['relay_state'] or '(empty)'}")
@@ -195,7 +195,7 @@ def _relay(args: argparse.Namespace) -> int:
 
 
 def _mappings(args: argparse.Namespace) -> int:
-    from workshop_lib.sandbox import console_client
+    from workshop_lib.sandbox.client import console_client
 
     rows = []
     for item in args.mappings:
@@ -211,7 +211,7 @@ def _mappings(args: argparse.Namespace) -> int:
 
 
 def _saml(args: argparse.Namespace) -> int:
-    from workshop_lib.sandbox import console_client
+    from workshop_lib.sandbox.client import console_client
 
     _print_json(console_client.set_application_saml(_endpoint(), args.application, acs_url=args.acs_url,
                                                     audience=args.audience, session_duration=args.session_duration))
@@ -219,7 +219,7 @@ def _saml(args: argparse.Namespace) -> int:
 
 
 def _app_status(args: argparse.Namespace) -> int:
-    from workshop_lib.sandbox import console_client
+    from workshop_lib.sandbox.client import console_client
 
     settings = console_client.set_application_status(_endpoint(), args.application, args.state == "enabled")
     print(f"{settings['name']!r} is {settings['status']}.")
@@ -227,7 +227,7 @@ def _app_status(args: argparse.Namespace) -> int:
 
 
 def _rotate(args: argparse.Namespace) -> int:
-    from workshop_lib.sandbox import console_client
+    from workshop_lib.sandbox.client import console_client
 
     settings = console_client.rotate_certificate(_endpoint(), args.application)
     print(f"New certificate for {settings['name']!r}, valid until {settings['certificate']['not_after']}. "
@@ -236,14 +236,14 @@ def _rotate(args: argparse.Namespace) -> int:
 
 
 def _settings(args: argparse.Namespace) -> int:
-    from workshop_lib.sandbox import console_client
+    from workshop_lib.sandbox.client import console_client
 
     _print_json(console_client.get_application_settings(_endpoint(), args.application))
     return 0
 
 
 def _password(args: argparse.Namespace) -> int:
-    from workshop_lib.sandbox import console_client
+    from workshop_lib.sandbox.client import console_client
 
     result = console_client.set_user_password(_endpoint(), args.identity_store_id, args.user, args.password)
     print(f"Password set for {result['user_name']}.")
@@ -254,7 +254,7 @@ def _password(args: argparse.Namespace) -> int:
 
 
 def _sign_in(args: argparse.Namespace) -> int:
-    from workshop_lib.sandbox import console_client
+    from workshop_lib.sandbox.client import console_client
 
     result = console_client.sign_in(_endpoint(), args.user, args.application, password=args.password,
                                     relay_state=args.relay_state)

@@ -45,7 +45,7 @@ def run_lab(args: argparse.Namespace) -> int:
     settings_mod.apply_environment()
     s = settings_mod.load()
     if s.target in settings_mod.SANDBOX_TARGETS:
-        from workshop_lib.sandbox import control
+        from workshop_lib.sandbox.client import control
 
         info = control.ensure_running()
         print(f"Sandbox running at {info}")
@@ -75,7 +75,7 @@ def run_run(args: argparse.Namespace) -> int:
     settings_mod.apply_environment()
     s = settings_mod.load()
     if s.target in settings_mod.SANDBOX_TARGETS:
-        from workshop_lib.sandbox import control
+        from workshop_lib.sandbox.client import control
 
         if args.fresh or not os.environ.get("WORKSHOP_SANDBOX_ENDPOINT"):
             control.ensure_running()

@@ -36,7 +36,7 @@ def _context() -> Context:
 
     ctx = Context()
     if ctx.runs_on_sandbox and not os.environ.get("WORKSHOP_SANDBOX_ENDPOINT"):
-        from workshop_lib.sandbox import control
+        from workshop_lib.sandbox.client import control
 
         control.ensure_running()
     return ctx

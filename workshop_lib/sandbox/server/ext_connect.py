@@ -17,27 +17,14 @@ from typing import Any, Callable
 
 from moto.core.responses import ActionResult, EmptyResult
 
-from workshop_lib.sandbox.awsapi import AwsError, account_of, json_body, now, paginate, param
-from workshop_lib.sandbox.backend import (
-    ConnectInstanceExtras,
-    ConnectUser,
-    RoutingProfile,
-    SecurityProfile,
-    backend,
-)
+from workshop_lib.sandbox.server.awsapi import AwsError, account_of, json_body, now, paginate, param
+from workshop_lib.sandbox.server.backend import ConnectInstanceExtras, ConnectUser, RoutingProfile, SecurityProfile, backend
+from workshop_lib.sandbox.server.instances import active_instance, find_instance, moto_backend, new_extras, settle
 
 CREATE_SECONDS_ENV = "WORKSHOP_SANDBOX_CREATE_SECONDS"
 DEFAULT_CREATE_SECONDS = 3.0
 IDENTITY_TYPES = ("SAML", "CONNECT_MANAGED", "EXISTING_DIRECTORY")
 ALIAS_RE = re.compile(r"^(?!d-)([\da-zA-Z]+)([-]*[\da-zA-Z])*$")
-DEFAULT_SECURITY_PROFILES = {
-    "Admin": "Grants all permissions.",
-    "Agent": "Grants permissions to use the Contact Control Panel.",
-    "CallCenterManager": "Grants permissions to manage users, metrics and routing.",
-    "QualityAnalyst": "Grants permissions to view metrics and listen to recordings.",
-}
-DEFAULT_ROUTING_PROFILE = "Basic Routing Profile"
-
 # Extra REST routes moto does not have (URI patterns from the Connect service model).
 ROUTES = (
     r"{0}/users/(?P<InstanceId>[^/]+)$",
@@ -70,64 +57,6 @@ def create_seconds() -> float:
         return DEFAULT_CREATE_SECONDS
 
 
-def _moto_backend(account: str, region: str) -> Any:
-    from moto.connect.models import connect_backends
-
-    return connect_backends[account][region]
-
-
-def _instance_id(value: str) -> str:
-    """Connect accepts the instance ID or its ARN wherever an InstanceId is asked for."""
-    value = value or ""
-    return value.rsplit("/", 1)[-1] if value.startswith("arn:") else value
-
-
-def find_instance(account: str, region: str, instance_id: str) -> tuple[Any, ConnectInstanceExtras]:
-    """The moto instance and its extras; ResourceNotFoundException as Connect answers."""
-    ident = _instance_id(instance_id)
-    moto_instance = _moto_backend(account, region).instances.get(ident)
-    if moto_instance is None:
-        raise AwsError("ResourceNotFoundException", f"Instance not found: {instance_id}")
-    extras = backend(account, region).connect.get(ident)
-    if extras is None:  # made before the sandbox knew it (never in practice); give it the defaults
-        extras = _new_extras(account, region, moto_instance, ready_at=0.0)
-    _settle(moto_instance, extras)
-    return moto_instance, extras
-
-
-def _settle(moto_instance: Any, extras: ConnectInstanceExtras) -> None:
-    if moto_instance.instance_status == "CREATION_IN_PROGRESS" and time.time() >= extras.ready_at:
-        moto_instance.instance_status = "ACTIVE"
-
-
-def active_instance(account: str, region: str, instance_id: str) -> tuple[Any, ConnectInstanceExtras]:
-    moto_instance, extras = find_instance(account, region, instance_id)
-    if moto_instance.instance_status != "ACTIVE":
-        raise AwsError(
-            "InvalidRequestException",
-            f"The instance {moto_instance.id} is {moto_instance.instance_status}; wait until describe_instance "
-            "reports ACTIVE.",
-        )
-    return moto_instance, extras
-
-
-def _new_extras(account: str, region: str, moto_instance: Any, *, ready_at: float) -> ConnectInstanceExtras:
-    extras = ConnectInstanceExtras(instance_id=moto_instance.id, ready_at=ready_at)
-    stamp = now()
-    for name, description in DEFAULT_SECURITY_PROFILES.items():
-        ident = str(uuid.uuid4())
-        extras.security_profiles[ident] = SecurityProfile(
-            ident, f"{moto_instance.arn}/security-profile/{ident}", name, description, moto_instance.id, stamp
-        )
-    ident = str(uuid.uuid4())
-    extras.routing_profiles[ident] = RoutingProfile(
-        ident, f"{moto_instance.arn}/routing-profile/{ident}", DEFAULT_ROUTING_PROFILE,
-        "Default routing profile", moto_instance.id, stamp,
-    )
-    backend(account, region).connect[moto_instance.id] = extras
-    return extras
-
-
 # ---- instances ----------------------------------------------------------------------------------
 
 
@@ -155,7 +84,7 @@ def create_instance(self: Any) -> Any:
                         "InvalidRequestException",
                         "The ClientToken was already used for a different CreateInstance request.",
                     )
-                known = _moto_backend(account, region).instances.get(extras.instance_id)
+                known = moto_backend(account, region).instances.get(extras.instance_id)
                 if known is not None:
                     return ActionResult({"Id": known.id, "Arn": known.arn})
     if kind == "EXISTING_DIRECTORY" and not directory:
@@ -174,17 +103,17 @@ def create_instance(self: Any) -> Any:
             )
         if _alias_taken(alias):
             raise AwsError("InvalidRequestException", f"The alias {alias} is already in use; choose another alias.")
-    result = _moto_backend(account, region).create_instance(
+    result = moto_backend(account, region).create_instance(
         identity_management_type=kind,
         inbound_calls_enabled=bool(body.get("InboundCallsEnabled")),
         outbound_calls_enabled=bool(body.get("OutboundCallsEnabled")),
         instance_alias=alias,
         tags=body.get("Tags"),
     )
-    moto_instance = _moto_backend(account, region).instances[result["Id"]]
+    moto_instance = moto_backend(account, region).instances[result["Id"]]
     delay = create_seconds()
     moto_instance.instance_status = "CREATION_IN_PROGRESS" if delay > 0 else "ACTIVE"
-    extras = _new_extras(account, region, moto_instance, ready_at=time.time() + delay)
+    extras = new_extras(account, region, moto_instance, ready_at=time.time() + delay)
     extras.client_token, extras.request_fingerprint = token, fingerprint
     return ActionResult({"Id": moto_instance.id, "Arn": moto_instance.arn})
 
@@ -206,11 +135,11 @@ def describe_instance(self: Any) -> Any:
 
 def list_instances(self: Any) -> Any:
     account, region = account_of(self), self.region
-    instances = list(_moto_backend(account, region).instances.values())
+    instances = list(moto_backend(account, region).instances.values())
     for moto_instance in instances:
         extras = backend(account, region).connect.get(moto_instance.id)
         if extras is not None:
-            _settle(moto_instance, extras)
+            settle(moto_instance, extras)
     page, token = paginate(instances, param(self, "MaxResults"), param(self, "NextToken"), default=10, maximum=10,
                            error_code="InvalidRequestException")
     result: dict[str, Any] = {"InstanceSummaryList": [i.to_summary_dict() for i in page]}
@@ -222,7 +151,7 @@ def list_instances(self: Any) -> Any:
 def delete_instance(self: Any) -> Any:
     account, region = account_of(self), self.region
     moto_instance, _ = find_instance(account, region, param(self, "InstanceId"))
-    _moto_backend(account, region).delete_instance(instance_id=moto_instance.id)
+    moto_backend(account, region).delete_instance(instance_id=moto_instance.id)
     backend(account, region).connect.pop(moto_instance.id, None)
     return EmptyResult()
 
@@ -497,7 +426,7 @@ def delete_user(self: Any) -> Any:
 
 def get_federation_token(self: Any) -> Any:
     """GetFederationToken with the caller's credentials: they must belong to a SAML-assumed role session."""
-    from workshop_lib.sandbox import federation
+    from workshop_lib.sandbox.server import federation
 
     account = account_of(self)
     session = federation.session_for_access_key(account, self.get_access_key())

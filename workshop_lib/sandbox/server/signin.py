@@ -14,7 +14,7 @@ import hmac
 import secrets
 from typing import Any
 
-from workshop_lib.sandbox.backend import Application, IdcInstance, idc_home
+from workshop_lib.sandbox.server.backend import Application, IdcInstance, idc_home
 
 LANDINGS = {
     None: ("admin", "the Amazon Connect admin website"),
@@ -51,7 +51,7 @@ def find_application(account: str, application: str) -> Application | None:
 
 def find_user(instance: IdcInstance, user: str) -> Any:
     """The identity store user whose UserName or an email is ``user`` (IdC sign-in ignores case)."""
-    from workshop_lib.sandbox.ext_idc import identity_store
+    from workshop_lib.sandbox.server.ext_idc import identity_store
 
     store = identity_store(instance.owner_account, instance.region, instance.identity_store_id)
     wanted = (user or "").strip().lower()
@@ -80,8 +80,8 @@ class _Flow:
 def sign_in(account: str, user: str, application: str, password: str | None = None,
             relay_state: str | None = None) -> dict[str, Any]:
     """The whole browser journey for ``user`` clicking the ``application`` tile; a JSON-ready result."""
-    from workshop_lib.sandbox import aws_signin, federation, portal
-    from workshop_lib.sandbox.ext_idc import groups_of
+    from workshop_lib.sandbox.server import aws_signin, federation, portal
+    from workshop_lib.sandbox.server.ext_idc import groups_of
 
     flow = _Flow()
     home = idc_home(account)

@@ -1,6 +1,6 @@
 """Build the whole agent set-up of the workshop in a running sandbox, the way the chapters do it.
 
-For tests, benchmarks and troubleshooting labs: organization, Identity Center (simulated console),
+Test scaffolding (tests and bench/ import it; it is not shipped in the package): organization, Identity Center (simulated console),
 the Amazon Connect application and its metadata, the IAM provider, policy and role, the mappings
 and relay state, a SAML Connect instance with agent users, identity store users in a group, and the
 group's assignment. Uses boto3 against the sandbox endpoint (imported only when called).
@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from workshop_lib.sandbox import console_client
+from workshop_lib.sandbox.client import console_client
 
 ACCOUNT = "123456789012"
 GLOBAL_ACS = "https://signin.aws.amazon.com/saml"

@@ -60,7 +60,7 @@ class LoadResult:
 def _backend_dicts() -> dict[str, Any]:
     from moto.backends import get_backend
 
-    from workshop_lib.sandbox.backend import workshop_backends
+    from workshop_lib.sandbox.server.backend import workshop_backends
 
     dicts = {name: get_backend(name) for name in MOTO_SERVICES}  # type: ignore[arg-type]
     dicts["workshop"] = workshop_backends

@@ -108,8 +108,8 @@ def role_policies(account: str, role_arn: str) -> list[str]:
 def federate(account: str, region: str, instance_id: str, session: FederatedSession) -> FederationToken:
     """Connect's decision for this session on this instance; FederationRefused with the F-code otherwise."""
     from workshop_lib.rules.iam_documents import allows_federation
-    from workshop_lib.sandbox.awsapi import AwsError
-    from workshop_lib.sandbox.ext_connect import find_instance
+    from workshop_lib.sandbox.server.awsapi import AwsError
+    from workshop_lib.sandbox.server.instances import find_instance
 
     try:
         moto_instance, extras = find_instance(account, region, instance_id)

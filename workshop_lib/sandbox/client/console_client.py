@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from workshop_lib.errors import SandboxError
-from workshop_lib.sandbox import _http
+from workshop_lib.sandbox.client import _http
 
 
 class ConsoleError(SandboxError):

@@ -45,7 +45,7 @@ def _install_for(service: str) -> None:
 
 
 def _register_installers() -> None:
-    from workshop_lib.sandbox import ext_connect, ext_iam, ext_idc
+    from workshop_lib.sandbox.server import ext_connect, ext_iam, ext_idc
 
     _INSTALLERS.update({
         "connect": ext_connect.install,
@@ -54,13 +54,6 @@ def _register_installers() -> None:
         "iam": ext_iam.install,
         "sts": ext_iam.install,
     })
-
-
-def install_extensions() -> None:
-    """Install every extension now (for in-process use; the server installs them lazily)."""
-    _register_installers()
-    for service in list(_INSTALLERS):
-        _install_for(service)
 
 
 class SandboxApp:
@@ -110,7 +103,7 @@ class SandboxApp:
         return chunks
 
     def _own_route(self, environ: dict[str, Any], start_response: Callable[..., Any], path: str) -> Iterable[bytes]:
-        from workshop_lib.sandbox import console, signin
+        from workshop_lib.sandbox.server import console, signin
 
         if environ.get("REQUEST_METHOD") != "POST":
             return _reply(start_response, 405, {"error": {"message": "Use POST.", "code": "input"}})
@@ -158,7 +151,7 @@ class SandboxApp:
         self._after_reset()
 
     def _after_reset(self) -> None:
-        from workshop_lib.sandbox.persistence import clear_extras
+        from workshop_lib.sandbox.server.persistence import clear_extras
 
         clear_extras()
         self.store.forget()
@@ -232,7 +225,7 @@ def main(argv: list[str] | None = None) -> int:
     with _exclusive(state_dir):
         from werkzeug.serving import WSGIRequestHandler, make_server
 
-        from workshop_lib.sandbox.persistence import StateStore
+        from workshop_lib.sandbox.server.persistence import StateStore
 
         _register_installers()
         store = StateStore(state_dir)
@@ -270,6 +263,3 @@ def main(argv: list[str] | None = None) -> int:
             log.info("sandbox stopped")
     return 0
 
-
-if __name__ == "__main__":
-    sys.exit(main())

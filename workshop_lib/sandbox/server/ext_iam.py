@@ -1,7 +1,7 @@
 """IAM and STS checks that moto skips: SAML metadata, duplicate providers, trust policies, strict SAML.
 
 The metadata is judged by :func:`workshop_lib.saml.load_metadata` (the same code the doctor uses),
-and ``AssumeRoleWithSAML`` by :mod:`workshop_lib.sandbox.aws_signin` (the same code the simulated
+and ``AssumeRoleWithSAML`` by :mod:`workshop_lib.sandbox.server.aws_signin` (the same code the simulated
 browser sign-in uses).
 """
 
@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 from moto.core.responses import ActionResult
 
-from workshop_lib.sandbox.awsapi import AwsError, account_of
+from workshop_lib.sandbox.server.awsapi import AwsError, account_of
 
 PROVIDER_NAME_RE = re.compile(r"^[\w._-]{1,128}$")
 PROVIDER_QUOTA = 100
@@ -122,7 +122,7 @@ def _wrap_update_assume_role_policy(original: Callable[[Any], Any]) -> Callable[
 
 def assume_role_with_saml(self: Any) -> Any:
     """AssumeRoleWithSAML judged as STS does (signature, issuer, audience, recipient, trust, names)."""
-    from workshop_lib.sandbox import aws_signin
+    from workshop_lib.sandbox.server import aws_signin
 
     account = account_of(self)
     try:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from workshop_lib.sandbox.backend import Application, IdcInstance, backend, idc_home
+from workshop_lib.sandbox.server.backend import Application, IdcInstance, backend, idc_home
 
 
 class ConsoleRefused(Exception):
@@ -41,7 +41,7 @@ def _instance(account: str) -> IdcInstance:
 
 
 def _application(account: str, payload: dict[str, Any]) -> Application:
-    from workshop_lib.sandbox.signin import find_application
+    from workshop_lib.sandbox.server.signin import find_application
 
     name = _text(payload, "application")
     _instance(account)
@@ -66,7 +66,7 @@ def enable_identity_center(account: str, payload: dict[str, Any]) -> dict[str, A
 
     from workshop_lib.errors import InputError
     from workshop_lib.rules.regions import validate_region
-    from workshop_lib.sandbox.ext_idc import new_instance, organization_of
+    from workshop_lib.sandbox.server.ext_idc import new_instance, organization_of
 
     try:
         region = validate_region(_text(payload, "region"), "sso-admin")
@@ -110,8 +110,8 @@ def _instance_dict(instance: IdcInstance, *, created: bool) -> dict[str, Any]:
 
 def add_application(account: str, payload: dict[str, Any]) -> dict[str, Any]:
     """Add a catalog application (Amazon Connect) with a display name; returns its ARN."""
-    from workshop_lib.sandbox import portal
-    from workshop_lib.sandbox.ext_idc import PROVIDER_BY_NAME, PROVIDERS, new_application
+    from workshop_lib.sandbox.server import portal
+    from workshop_lib.sandbox.server.ext_idc import PROVIDER_BY_NAME, PROVIDERS, new_application
 
     instance = _instance(account)
     name = _text(payload, "display_name").strip()
@@ -139,7 +139,7 @@ def add_application(account: str, payload: dict[str, Any]) -> dict[str, Any]:
 
 
 def download_metadata(account: str, payload: dict[str, Any]) -> dict[str, Any]:
-    from workshop_lib.sandbox import portal
+    from workshop_lib.sandbox.server import portal
 
     app = _application(account, payload)
     return {"metadata": portal.metadata_xml(app).decode("utf-8"), "file_name": f"{app.name}_ins-{app.app_id[4:]}.xml"}
@@ -168,7 +168,7 @@ def set_application_saml(account: str, payload: dict[str, Any]) -> dict[str, Any
 
 
 def set_attribute_mappings(account: str, payload: dict[str, Any]) -> dict[str, Any]:
-    from workshop_lib.sandbox import portal
+    from workshop_lib.sandbox.server import portal
 
     app = _application(account, payload)
     try:
@@ -186,7 +186,7 @@ def set_application_status(account: str, payload: dict[str, Any]) -> dict[str, A
 
 def rotate_certificate(account: str, payload: dict[str, Any]) -> dict[str, Any]:
     """Replace the application's signing certificate (the IAM provider keeps the old one until updated)."""
-    from workshop_lib.sandbox import portal
+    from workshop_lib.sandbox.server import portal
 
     app = _application(account, payload)
     app.certificate_pem, app.private_key_pem = portal.new_signing_certificate()
@@ -194,7 +194,7 @@ def rotate_certificate(account: str, payload: dict[str, Any]) -> dict[str, Any]:
 
 
 def get_application_settings(account: str, payload: dict[str, Any]) -> dict[str, Any]:
-    from workshop_lib.sandbox import portal
+    from workshop_lib.sandbox.server import portal
 
     app = _application(account, payload)
     return {
@@ -209,7 +209,7 @@ def get_application_settings(account: str, payload: dict[str, Any]) -> dict[str,
 
 def set_user_password(account: str, payload: dict[str, Any]) -> dict[str, Any]:
     """'Reset password' > 'Generate a one-time password' / set one: the sign-in then asks for it."""
-    from workshop_lib.sandbox.signin import find_user, hash_password
+    from workshop_lib.sandbox.server.signin import find_user, hash_password
 
     instance = _instance(account)
     store_id = payload.get("identity_store_id") or instance.identity_store_id

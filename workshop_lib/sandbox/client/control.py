@@ -21,7 +21,7 @@ from typing import Iterator
 
 from workshop_lib.errors import SandboxError
 from workshop_lib.files import atomic_write
-from workshop_lib.sandbox import _http
+from workshop_lib.sandbox.client import _http
 
 SERVER_MODULE = "workshop_lib.sandbox.server"
 START_TIMEOUT = 30.0

@@ -1,7 +1,7 @@
 """The sandbox's own state for what moto lacks, kept per account and Region like moto's backends.
 
 Registered as a moto ``BackendDict``, so ``/moto-api/reset`` clears it together with moto's state,
-and pickled with moto's backends by :mod:`workshop_lib.sandbox.persistence`.
+and pickled with moto's backends by :mod:`workshop_lib.sandbox.server.persistence`.
 """
 
 from __future__ import annotations

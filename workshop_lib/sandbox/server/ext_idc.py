@@ -11,8 +11,8 @@ from typing import Any, Callable
 
 from moto.core.responses import ActionResult, EmptyResult
 
-from workshop_lib.sandbox.awsapi import AwsError, account_of, now, paginate, param, random_hex
-from workshop_lib.sandbox.backend import Application, IdcInstance, backend, idc_home
+from workshop_lib.sandbox.server.awsapi import AwsError, account_of, now, paginate, param, random_hex
+from workshop_lib.sandbox.server.backend import Application, IdcInstance, backend, idc_home
 
 CONNECT_PROVIDER_ARN = "arn:aws:sso::aws:applicationProvider/catalog/AmazonConnect"
 CUSTOM_SAML_PROVIDER_ARN = "arn:aws:sso::aws:applicationProvider/custom-saml"

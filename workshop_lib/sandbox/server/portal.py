@@ -15,7 +15,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from workshop_lib.sandbox.backend import Application, MappingRow
+from workshop_lib.sandbox.server.backend import Application, MappingRow
 
 AWS_ATTRIBUTE_PREFIX = "https://aws.amazon.com/SAML/Attributes/"
 SHORT_NAMES = {"Role", "RoleSessionName", "SessionDuration", "PrincipalTag", "TransitiveTagKeys", "SourceIdentity"}
