@@ -326,7 +326,7 @@ def test_the_notebook_cell_can_be_run_twice(ready_learner):
 def test_unique_by_email_keeps_the_first_entry_and_the_order():
     from collections import namedtuple
 
-    from workshop_lib.agents import unique_by_email
+    from workshop_lib.rules.usernames import unique_by_email
 
     P = namedtuple("P", "email n")
     people = [P("a@x.com", 1), P("b@x.com", 2), P("a@x.com", 3), P("c@x.com", 4), P("b@x.com", 5)]

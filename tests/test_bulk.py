@@ -14,7 +14,7 @@ from workshop_lib.chapters import chapter, find_step
 from workshop_lib.context import Context
 from workshop_lib.chapters.model import State
 from workshop_lib.chapters.people import import_people, roster
-from workshop_lib.chapters.federation import AGENT
+from workshop_lib.rules.chain import AGENT
 from workshop_lib.errors import WorkshopError
 
 pytestmark = pytest.mark.sandbox

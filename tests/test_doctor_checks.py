@@ -603,8 +603,8 @@ def test_any_console_values_and_names_give_findings_not_exceptions(
 def test_a_superscript_digit_session_duration_is_a_finding_not_an_exception():
     """'¹' is a Unicode digit to str.isdigit() but not to int(): found by the property test above."""
     from workshop_lib.doctor.console import _session_duration
-    from workshop_lib.aws.snapshot import Chain
+    from workshop_lib.rules.chain import SideNames
 
-    chain = Chain("agent", app="Amazon Connect - Agent", provider="p", role="r", group="g", policy="x", security_profile="Agent", destination="ccp")
+    chain = SideNames("agent", app="Amazon Connect - Agent", provider="p", role="r", group="g", policy="x", security_profile="Agent", destination="ccp")
     findings = _session_duration(chain, "¹", "In the console,", "")
     assert [f.code for f in findings] == ["F1"]

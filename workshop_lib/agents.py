@@ -10,7 +10,7 @@ import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Optional, TypeVar, Union
+from typing import TYPE_CHECKING, Iterable, Optional, Union
 
 from workshop_lib.errors import InputError
 
@@ -339,14 +339,3 @@ def merge_people(people: list[dict[str, str]], agents: Iterable[Agent]) -> tuple
             present.add(agent.email)
             added += 1
     return merged, added
-
-
-_P = TypeVar("_P")
-
-
-def unique_by_email(people: Iterable[_P]) -> list[_P]:
-    """Each person once (the first entry for an email wins), in their original order."""
-    first: dict[str, _P] = {}
-    for person in people:
-        first.setdefault(person.email, person)  # type: ignore[attr-defined]
-    return list(first.values())

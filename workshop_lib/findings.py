@@ -11,6 +11,19 @@ class Severity(str, enum.Enum):
     WARNING = "warning"  # works today, breaks later or for some users
     INFO = "info"  # verify by eye: no API can read it
 
+    @property
+    def rank(self) -> int:
+        """0 for errors, 1 for warnings, 2 for what to verify by eye: the order findings are shown in."""
+        return SEVERITY_ORDER.index(self)
+
+
+SEVERITY_ORDER = (Severity.ERROR, Severity.WARNING, Severity.INFO)
+
+
+def by_severity(findings):
+    """The findings, errors first, then warnings, then what to verify by eye (stable within each)."""
+    return sorted(findings, key=lambda f: f.severity.rank)
+
 
 @dataclass(frozen=True)
 class Finding:

@@ -16,7 +16,8 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable, Optional, Protocol, Sequence
 
-from workshop_lib.agents import unique_by_email
+from workshop_lib.rules.chain import side_for
+from workshop_lib.rules.usernames import unique_by_email
 from workshop_lib.aws.paging import paginate
 from workshop_lib.errors import WorkshopError
 
@@ -128,10 +129,10 @@ def onboard(
 
 
 def _calls_since(before: dict[tuple[str, str], int]) -> tuple[dict[str, int], int]:
-    from workshop_lib.aws.session import CALLS, CallCounter
+    from workshop_lib.aws.session import CALLS
 
-    diff = {k: n - before.get(k, 0) for k, n in dict(CALLS.counts).items() if n != before.get(k, 0)}
-    return {f"{svc}:{op}": n for (svc, op), n in sorted(diff.items())}, CallCounter(diff).writes()
+    made = CALLS.since(before)
+    return made.by_name(), made.writes()
 
 
 class _Job:
@@ -190,7 +191,7 @@ class _Job:
         from workshop_lib.aws.errors import explained
         from workshop_lib.aws.resources import GROUP_DESCRIPTION_MARK
 
-        name = self.settings.name(f"{role}s_group")
+        name = self.settings.name(side_for(role).group_key)
         ids = self.client("identitystore")
         group_id = _group_id(ids, self.store, name)
         if group_id is None:
@@ -238,7 +239,7 @@ class _Job:
             if "membership" in self.parts and (user_id is None or user_id not in self.members.get(person.role, set())):
                 needs.append("membership")
             elif "membership" in self.parts:
-                label = f"{self.settings.name(f'{person.role}s_group')}/{person.email}"
+                label = f"{self.settings.name(side_for(person.role).group_key)}/{person.email}"
                 if ("identitystore.membership", label) not in self.ledger:
                     self._remember("identitystore.membership", label, id=self.membership_ids.get(person.role, {}).get(user_id, ""),
                                    group_id=self.groups.get(person.role, ""), user_id=user_id, adopted=True)
@@ -332,6 +333,7 @@ class _Job:
 
     def _create_connect_user(self, connect: Any, person: PersonLike) -> None:
         from workshop_lib.aws.errors import error_code
+        from workshop_lib.aws.resources import TAG_KEY, TAG_VALUE
         from workshop_lib.errors import AwsError
 
         security, _routing = self.profiles
@@ -348,7 +350,7 @@ class _Job:
                 PhoneConfig={"PhoneType": "SOFT_PHONE"},
                 SecurityProfileIds=[security[profile]],
                 RoutingProfileId=self.routing_id,
-                Tags={"connect-sso-workshop": "workshop"},
+                Tags={TAG_KEY: TAG_VALUE},
             )
         except Exception as exc:
             if error_code(exc) != "DuplicateResourceException":
@@ -374,11 +376,11 @@ class _Job:
             # Already a member (an earlier attempt whose answer was lost made it): adopt it now.
             members = paginate(ids, "list_group_memberships", "GroupMemberships", self.page_size, IdentityStoreId=self.store, GroupId=group_id)
             membership = next((m["MembershipId"] for m in members if (m.get("MemberId") or {}).get("UserId") == user_id), "")
-            name = self.settings.name(f"{person.role}s_group")
+            name = self.settings.name(side_for(person.role).group_key)
             self._remember("identitystore.membership", f"{name}/{person.email}", id=membership, group_id=group_id, user_id=user_id, adopted=True)
             return
         self._count("membership")
-        name = self.settings.name(f"{person.role}s_group")
+        name = self.settings.name(side_for(person.role).group_key)
         self._remember("identitystore.membership", f"{name}/{person.email}", id=membership, group_id=group_id, user_id=user_id)
 
     # ---- bookkeeping -------------------------------------------------------------------------

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any, Optional
 from workshop_lib.errors import WorkshopError
 
 if TYPE_CHECKING:
-    from workshop_lib.aws.snapshot import Chain, ConsoleSettings, ConsoleSettingsProvider
+    from workshop_lib.aws.snapshot import ConsoleSettings, ConsoleSettingsProvider
+    from workshop_lib.rules.chain import SideNames
     from workshop_lib.context import Context
     from workshop_lib.settings import Settings
 
@@ -81,7 +82,7 @@ def short_attribute_name(attribute: str) -> str:
     return attribute[len(SAML_ATTRIBUTE_PREFIX):] if attribute.startswith(SAML_ATTRIBUTE_PREFIX) else attribute
 
 
-def console_values(settings: "Settings", chain: "Chain") -> Optional["ConsoleSettings"]:
+def console_values(settings: "Settings", chain: "SideNames") -> Optional["ConsoleSettings"]:
     """The console-only values of one application from the one source the target has, or None without one.
 
     Sandbox: what the simulated console shows (relay state, every mapping row, audience, ACS, current metadata).

@@ -49,6 +49,16 @@ class CallCounter:
         read = ("Describe", "List", "Get", "Search", "Is", "Simulate")
         return sum(n for (svc, op), n in self.counts.items() if not op.startswith(read) and op != "GetCallerIdentity")
 
+    def since(self, before: dict[tuple[str, str], int]) -> "CallCounter":
+        """The calls made after ``before`` (a copy of ``counts`` taken earlier), as a counter of their own."""
+        with self._lock:
+            now = dict(self.counts)
+        return CallCounter({k: n - before.get(k, 0) for k, n in now.items() if n != before.get(k, 0)})
+
+    def by_name(self) -> dict[str, int]:
+        """``{"service:Operation": count}``, sorted, for reports."""
+        return {f"{svc}:{op}": n for (svc, op), n in sorted(self.counts.items())}
+
     def reset(self) -> None:
         with self._lock:
             self.counts.clear()

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional
 
 from workshop_lib.errors import WorkshopError
+from workshop_lib.rules.chain import SIDES, SideNames
 
 if TYPE_CHECKING:
     from workshop_lib.settings import Settings
@@ -21,20 +22,6 @@ FROM_CONSOLE = "console"
 PASTED = "pasted"
 
 # ---- the snapshot ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Chain:
-    """The names of one sign-in chain (agents or admins) as the settings give them."""
-
-    side: str  # "agent" or "admin"
-    app: str
-    provider: str
-    role: str
-    group: str
-    policy: str
-    security_profile: str  # the Connect security profile its users hold ("Agent", "Admin")
-    destination: Optional[str]  # relay-state destination key; None = admin dashboard
 
 
 @dataclass
@@ -171,7 +158,7 @@ class Facts:
     idc_region: str
     account_id: str
     instance: InstanceFacts
-    chains: dict[str, Chain]
+    chains: dict[str, SideNames]
     providers: dict[str, ProviderFacts] = field(default_factory=dict)
     roles: dict[str, RoleFacts] = field(default_factory=dict)
     organization: Optional[OrganizationFacts] = None
@@ -204,45 +191,9 @@ class Facts:
 # ---- names from the settings ------------------------------------------------------------------
 
 
-def chains_from(settings: "Settings") -> dict[str, Chain]:
-    """Both chains with the names the settings use (the workshop's defaults unless renamed)."""
-    from workshop_lib.rules import names as n
-
-    defaults = {
-        "agent": Chain(
-            "agent",
-            n.AGENT_APP_NAME,
-            n.AGENT_PROVIDER_NAME,
-            n.AGENT_ROLE_NAME,
-            n.AGENT_GROUP_NAME,
-            n.POLICY_NAME,
-            n.AGENT_SECURITY_PROFILE,
-            "ccp",
-        ),
-        "admin": Chain(
-            "admin",
-            n.ADMIN_APP_NAME,
-            n.ADMIN_PROVIDER_NAME,
-            n.ADMIN_ROLE_NAME,
-            n.ADMIN_GROUP_NAME,
-            n.POLICY_NAME,
-            n.ADMIN_SECURITY_PROFILE,
-            None,
-        ),
-    }
-    chains = {}
-    for side, chain in defaults.items():
-        chains[side] = Chain(
-            side,
-            app=settings.name(f"{side}_app"),
-            provider=settings.name(f"{side}_provider"),
-            role=settings.name(f"{side}_role"),
-            group=settings.name(f"{side}s_group"),
-            policy=settings.name("policy"),
-            security_profile=chain.security_profile,
-            destination=chain.destination,
-        )
-    return chains
+def chains_from(settings: "Settings") -> dict[str, SideNames]:
+    """Both sides' names as the settings give them (the workshop's defaults unless renamed or prefixed)."""
+    return {key: side.names(settings.name) for key, side in SIDES.items()}
 
 
 def _partition_of(region: str) -> str:
@@ -255,14 +206,14 @@ def _partition_of(region: str) -> str:
 
 
 # Reads an application's console-only values for one chain; None when there is no source for them.
-ConsoleSettingsProvider = Callable[[Chain], Optional[ConsoleSettings]]
+ConsoleSettingsProvider = Callable[[SideNames], Optional[ConsoleSettings]]
 
 
 def _slug(text: str) -> str:
     return "".join(c for c in text.lower() if c.isalnum())
 
 
-def metadata_for(chain: Chain, metadata: Mapping[str, Any]) -> Optional[str]:
+def metadata_for(chain: SideNames, metadata: Mapping[str, Any]) -> Optional[str]:
     """The app's metadata from a mapping keyed by app name, side, provider name or file stem (any case)."""
     wanted = {_slug(chain.app), _slug(chain.side), _slug(chain.provider), _slug(chain.app.rsplit("-", 1)[-1])}
     for key, value in metadata.items():

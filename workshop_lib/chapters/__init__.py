@@ -10,7 +10,8 @@ from workshop_lib.chapters.model import Chapter, CopyValue, Guide, State, Status
 @lru_cache(maxsize=1)
 def all_chapters() -> tuple[Chapter, ...]:
     from workshop_lib.chapters import foundation, signin
-    from workshop_lib.chapters.federation import ADMIN, AGENT, application_steps, iam_steps
+    from workshop_lib.chapters.federation import application_steps, iam_steps
+    from workshop_lib.rules.chain import ADMIN, AGENT
     from workshop_lib.chapters.people import people_steps
 
     return (

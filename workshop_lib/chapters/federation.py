@@ -3,50 +3,28 @@ the IAM provider, the shared policy, the role and the attribute mappings."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from workshop_lib.chapters.model import CopyValue, Guide, Status, Step
 from workshop_lib.errors import WorkshopError
 from workshop_lib.findings import Severity
+from workshop_lib.rules.chain import Side, idc_console_url
 
 if TYPE_CHECKING:
     from workshop_lib.context import Context
 
 
-@dataclass(frozen=True)
-class Federation:
-    """One application's chain: who signs in through it and where they land."""
-
-    key: str  # "agent" or "admin"
-    audience: str  # "agents" / "administrators", for sentences
-    destination: str | None  # relay-state destination; None = the Connect admin website
-
-    @property
-    def app_key(self) -> str:
-        return f"{self.key}_app"
-
-    @property
-    def provider_key(self) -> str:
-        return f"{self.key}_provider"
-
-    @property
-    def role_key(self) -> str:
-        return f"{self.key}_role"
-
-
-AGENT = Federation("agent", "agents", "ccp")
-ADMIN = Federation("admin", "administrators", None)
-
-
 def idc_console(ctx: "Context", fragment: str = "applications") -> str:
+    """A page of the IAM Identity Center console for this learner's partition and Identity Center Region."""
+    from workshop_lib.rules.regions import partition_of
+
     region = ctx.settings.identity_center_region
-    return f"https://{region}.console.aws.amazon.com/singlesignon/home?region={region}#/{fragment}"
+    return idc_console_url(partition_of(region), region, fragment)
 
 
 # ---- expected values (what the learner pastes) ------------------------------------------------
 
-def relay_state(ctx: "Context", fed: Federation) -> str:
+def relay_state(ctx: "Context", fed: Side) -> str:
     from workshop_lib.rules.relay_state import admin_relay_state_url, relay_state_url
 
     s = ctx.settings
@@ -56,7 +34,7 @@ def relay_state(ctx: "Context", fed: Federation) -> str:
     return relay_state_url(s.instance_id, s.region, fed.destination)
 
 
-def role_attribute(ctx: "Context", fed: Federation) -> str:
+def role_attribute(ctx: "Context", fed: Side) -> str:
     from workshop_lib.aws.resources import account_id
     from workshop_lib.rules.role_attribute import role_arn, role_attribute_value, saml_provider_arn
 
@@ -65,7 +43,7 @@ def role_attribute(ctx: "Context", fed: Federation) -> str:
     return role_attribute_value(role_arn(account, s.name(fed.role_key)), saml_provider_arn(account, s.name(fed.provider_key)))
 
 
-def attribute_mappings(ctx: "Context", fed: Federation) -> dict[str, str]:
+def attribute_mappings(ctx: "Context", fed: Side) -> dict[str, str]:
     """The attribute mapping rows of the application, exactly as they must be entered."""
     from workshop_lib.rules import role_attribute as ra
 
@@ -84,7 +62,7 @@ def _require_instance(ctx: "Context") -> None:
 
 # ---- the application ---------------------------------------------------------------------------
 
-def _app_check(fed: Federation):
+def _app_check(fed: Side):
     def check(ctx: "Context") -> Status:
         from workshop_lib.aws.resources import find_application
 
@@ -99,7 +77,7 @@ def _app_check(fed: Federation):
     return check
 
 
-def _app_guide(fed: Federation):
+def _app_guide(fed: Side):
     def guide(ctx: "Context") -> Guide:
         name = ctx.settings.name(fed.app_key)
         return Guide(
@@ -115,7 +93,7 @@ def _app_guide(fed: Federation):
     return guide
 
 
-def _app_simulate(fed: Federation):
+def _app_simulate(fed: Side):
     def simulate(ctx: "Context") -> None:
         from workshop_lib.aws import console
         from workshop_lib.aws.resources import find_application
@@ -129,7 +107,7 @@ def _app_simulate(fed: Federation):
 
 # ---- metadata ----------------------------------------------------------------------------------
 
-def _metadata_check(fed: Federation):
+def _metadata_check(fed: Side):
     def check(ctx: "Context") -> Status:
         from workshop_lib.metadata_files import metadata_path, read_metadata
         from workshop_lib.saml import load_metadata
@@ -149,7 +127,7 @@ def _metadata_check(fed: Federation):
     return check
 
 
-def _metadata_guide(fed: Federation):
+def _metadata_guide(fed: Side):
     def guide(ctx: "Context") -> Guide:
         return Guide(
             link=idc_console(ctx, "applications"),
@@ -163,7 +141,7 @@ def _metadata_guide(fed: Federation):
     return guide
 
 
-def _metadata_simulate(fed: Federation):
+def _metadata_simulate(fed: Side):
     def simulate(ctx: "Context") -> None:
         from workshop_lib.aws import console
         from workshop_lib.aws.resources import require_application
@@ -177,7 +155,7 @@ def _metadata_simulate(fed: Federation):
 
 # ---- relay state -------------------------------------------------------------------------------
 
-def _relay_check(fed: Federation):
+def _relay_check(fed: Side):
     def check(ctx: "Context") -> Status:
         from workshop_lib.aws import console
         from workshop_lib.aws.resources import require_application
@@ -204,7 +182,7 @@ def _relay_check(fed: Federation):
     return check
 
 
-def _relay_guide(fed: Federation):
+def _relay_guide(fed: Side):
     def guide(ctx: "Context") -> Guide:
         where = "the Contact Control Panel" if fed.destination else "the Amazon Connect admin website"
         return Guide(
@@ -220,7 +198,7 @@ def _relay_guide(fed: Federation):
     return guide
 
 
-def _relay_simulate(fed: Federation):
+def _relay_simulate(fed: Side):
     def simulate(ctx: "Context") -> None:
         from workshop_lib.aws import console
         from workshop_lib.aws.resources import require_application
@@ -233,7 +211,7 @@ def _relay_simulate(fed: Federation):
 
 # ---- IAM provider ------------------------------------------------------------------------------
 
-def _provider_check(fed: Federation):
+def _provider_check(fed: Side):
     def check(ctx: "Context") -> Status:
         from workshop_lib.aws.resources import get_saml_provider
         from workshop_lib.metadata_files import read_metadata
@@ -257,7 +235,7 @@ def _provider_check(fed: Federation):
     return check
 
 
-def _provider_run(fed: Federation):
+def _provider_run(fed: Side):
     def run(ctx: "Context") -> None:
         from workshop_lib.aws.resources import ensure_saml_provider
         from workshop_lib.metadata_files import read_metadata
@@ -297,14 +275,14 @@ def policy_run(ctx: "Context") -> None:
 
 # ---- the role ----------------------------------------------------------------------------------
 
-def _trust(ctx: "Context", fed: Federation) -> dict:
+def _trust(ctx: "Context", fed: Side) -> dict:
     from workshop_lib.aws.resources import provider_arn
     from workshop_lib.rules.iam_documents import saml_trust_policy
 
     return saml_trust_policy(provider_arn(ctx, ctx.settings.name(fed.provider_key)), ctx.settings.region)
 
 
-def _role_check(fed: Federation):
+def _role_check(fed: Side):
     def check(ctx: "Context") -> Status:
         from workshop_lib.aws.resources import attached_policy_arns, get_role, policy_arn, provider_arn
         from workshop_lib.rules.iam_documents import saml_audiences, trust_policy_findings
@@ -331,7 +309,7 @@ def _role_check(fed: Federation):
     return check
 
 
-def _role_run(fed: Federation):
+def _role_run(fed: Side):
     def run(ctx: "Context") -> None:
         from workshop_lib.aws.resources import ensure_role, policy_arn
 
@@ -343,7 +321,7 @@ def _role_run(fed: Federation):
 
 # ---- attribute mappings ------------------------------------------------------------------------
 
-def _mappings_check(fed: Federation):
+def _mappings_check(fed: Side):
     def check(ctx: "Context") -> Status:
         from workshop_lib.aws import console
         from workshop_lib.aws.resources import require_application
@@ -384,7 +362,7 @@ def _mappings_check(fed: Federation):
     return check
 
 
-def _mappings_guide(fed: Federation):
+def _mappings_guide(fed: Side):
     def guide(ctx: "Context") -> Guide:
         rows = attribute_mappings(ctx, fed)
         return Guide(
@@ -400,7 +378,7 @@ def _mappings_guide(fed: Federation):
     return guide
 
 
-def _mappings_simulate(fed: Federation):
+def _mappings_simulate(fed: Side):
     def simulate(ctx: "Context") -> None:
         from workshop_lib.aws import console
         from workshop_lib.aws.resources import require_application
@@ -419,7 +397,7 @@ def _finding(code: str, message: str, fix: str, expected: str = ""):
 
 # ---- the steps ---------------------------------------------------------------------------------
 
-def application_steps(fed: Federation) -> list[Step]:
+def application_steps(fed: Side) -> list[Step]:
     k = fed.key
     return [
         Step(f"{k}.app", f"Add the Amazon Connect application for {fed.audience}", "console",
@@ -434,7 +412,7 @@ def application_steps(fed: Federation) -> list[Step]:
     ]
 
 
-def iam_steps(fed: Federation, *, with_policy: bool) -> list[Step]:
+def iam_steps(fed: Side, *, with_policy: bool) -> list[Step]:
     k = fed.key
     steps = [
         Step(f"{k}.iam.provider", "Create the IAM SAML identity provider", "api",

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from workshop_lib.chapters.federation import idc_console
+from workshop_lib.rules.chain import organizations_console_url
+from workshop_lib.rules.regions import partition_of
 from workshop_lib.chapters.model import CopyValue, Guide, Status, Step
 from workshop_lib.findings import Finding, Severity
 
@@ -98,7 +100,7 @@ def organization_check(ctx: "Context") -> Status:
     if org is None:
         return Status.missing("There is no AWS Organization yet.")
     if org.get("FeatureSet") != "ALL":
-        return Status.wrong(f"Organization {org['Id']} has consolidated billing only.", [Finding("F14", Severity.ERROR, "Identity Center needs an Organization with all features.", "Enable all features in the AWS Organizations console (Settings).", link="https://console.aws.amazon.com/organizations/v2/home/settings")])
+        return Status.wrong(f"Organization {org['Id']} has consolidated billing only.", [Finding("F14", Severity.ERROR, "Identity Center needs an Organization with all features.", "Enable all features in the AWS Organizations console (Settings).", link=organizations_console_url(partition_of(ctx.settings.region), "settings"))])
     return Status.done(f"Organization {org['Id']} with all features.")
 
 

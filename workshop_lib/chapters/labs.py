@@ -10,7 +10,8 @@ import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable
 
-from workshop_lib.chapters.federation import AGENT, attribute_mappings, relay_state
+from workshop_lib.chapters.federation import attribute_mappings, relay_state
+from workshop_lib.rules.chain import AGENT
 from workshop_lib.errors import WorkshopError
 
 if TYPE_CHECKING:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Optional, Sequence
 
-from workshop_lib.chapters.federation import Federation, idc_console
+from workshop_lib.chapters.federation import idc_console
+from workshop_lib.rules.chain import Side
 from workshop_lib.chapters.model import CopyValue, Guide, Status, Step
 from workshop_lib.findings import Finding, Severity
 
@@ -29,7 +30,7 @@ class Person:
 
 def everyone(ctx: "Context") -> list[Person]:
     """Everybody in the workshop, agents and administrators: the defaults plus the imported people, each once."""
-    from workshop_lib.agents import unique_by_email
+    from workshop_lib.rules.usernames import unique_by_email
     from workshop_lib.rules import names
 
     people = [Person(u.username, u.first_name, u.last_name, "admin" if u.is_admin else "agent") for u in names.DEFAULT_USERS]
@@ -37,7 +38,7 @@ def everyone(ctx: "Context") -> list[Person]:
     return unique_by_email(people)
 
 
-def roster(ctx: "Context", fed: Federation) -> list[Person]:
+def roster(ctx: "Context", fed: Side) -> list[Person]:
     """The people who sign in through ``fed``: the workshop's defaults plus any imported ones."""
     return [p for p in everyone(ctx) if p.role == fed.key]
 
@@ -60,17 +61,13 @@ def import_people(ctx: "Context", agents: Sequence["Agent"], *, workers: Optiona
     return onboard(ctx, agents, workers=workers or WORKERS, dry_run=dry_run, page_size=page_size)
 
 
-def _group_key(fed: Federation) -> str:
-    return f"{fed.key}s_group"
-
-
 def _err(code: str, message: str, fix: str) -> Finding:
     return Finding(code=code, severity=Severity.ERROR, message=message, fix=fix)
 
 
 # ---- Connect users -----------------------------------------------------------------------------
 
-def _connect_check(fed: Federation):
+def _connect_check(fed: Side):
     def check(ctx: "Context") -> Status:
         from workshop_lib.aws.resources import connect_users
 
@@ -94,7 +91,7 @@ def _connect_check(fed: Federation):
     return check
 
 
-def _bulk_run(fed: Federation, part: str):
+def _bulk_run(fed: Side, part: str):
     """One part of onboarding for the whole roster: one listing, then only what is missing, concurrently."""
 
     def run(ctx: "Context") -> None:
@@ -105,13 +102,13 @@ def _bulk_run(fed: Federation, part: str):
     return run
 
 
-def _connect_run(fed: Federation):
+def _connect_run(fed: Side):
     return _bulk_run(fed, "connect")
 
 
 # ---- Identity Center users ---------------------------------------------------------------------
 
-def _idc_check(fed: Federation):
+def _idc_check(fed: Side):
     def check(ctx: "Context") -> Status:
         people = roster(ctx, fed)
         from workshop_lib.aws.resources import idc_users
@@ -125,17 +122,17 @@ def _idc_check(fed: Federation):
     return check
 
 
-def _idc_run(fed: Federation):
+def _idc_run(fed: Side):
     return _bulk_run(fed, "idc")
 
 
 # ---- group and memberships ---------------------------------------------------------------------
 
-def _group_check(fed: Federation):
+def _group_check(fed: Side):
     def check(ctx: "Context") -> Status:
         from workshop_lib.aws.resources import find_group, group_member_ids
 
-        name = ctx.settings.name(_group_key(fed))
+        name = ctx.settings.name(fed.group_key)
         group_id = find_group(ctx, name)
         if group_id is None:
             return Status.missing(f"No group called {name!r} yet.")
@@ -151,47 +148,47 @@ def _group_check(fed: Federation):
     return check
 
 
-def _group_run(fed: Federation):
+def _group_run(fed: Side):
     return _bulk_run(fed, "membership")
 
 
 # ---- assignment --------------------------------------------------------------------------------
 
-def _assignment_check(fed: Federation):
+def _assignment_check(fed: Side):
     def check(ctx: "Context") -> Status:
         from workshop_lib.aws.resources import application_assignments, find_group, require_application
 
         s = ctx.settings
         app = require_application(ctx, s.name(fed.app_key))
-        group_id = find_group(ctx, s.name(_group_key(fed)))
+        group_id = find_group(ctx, s.name(fed.group_key))
         if group_id is None:
-            return Status.missing(f"Create {s.name(_group_key(fed))!r} first.")
+            return Status.missing(f"Create {s.name(fed.group_key)!r} first.")
         if any(a["PrincipalId"] == group_id for a in application_assignments(ctx, app["ApplicationArn"])):
-            return Status.done(f"{s.name(_group_key(fed))!r} is assigned to {s.name(fed.app_key)!r}.")
-        return Status.missing(f"{s.name(_group_key(fed))!r} is not assigned to {s.name(fed.app_key)!r} yet (F16: no tile in the portal).")
+            return Status.done(f"{s.name(fed.group_key)!r} is assigned to {s.name(fed.app_key)!r}.")
+        return Status.missing(f"{s.name(fed.group_key)!r} is not assigned to {s.name(fed.app_key)!r} yet (F16: no tile in the portal).")
 
     return check
 
 
-def _assignment_run(fed: Federation):
+def _assignment_run(fed: Side):
     def run(ctx: "Context") -> None:
         from workshop_lib.aws.resources import ensure_group_assignment, find_group, require_application
 
         s = ctx.settings
         app = require_application(ctx, s.name(fed.app_key))
-        group_id = find_group(ctx, s.name(_group_key(fed)))
+        group_id = find_group(ctx, s.name(fed.group_key))
         if group_id is None:
             from workshop_lib.errors import WorkshopError
 
-            raise WorkshopError(f"There is no group {s.name(_group_key(fed))!r} yet.", fix="Run the group step first.")
-        ensure_group_assignment(ctx, app["ApplicationArn"], group_id, f"{s.name(fed.app_key)}/{s.name(_group_key(fed))}")
+            raise WorkshopError(f"There is no group {s.name(fed.group_key)!r} yet.", fix="Run the group step first.")
+        ensure_group_assignment(ctx, app["ApplicationArn"], group_id, f"{s.name(fed.app_key)}/{s.name(fed.group_key)}")
 
     return run
 
 
 # ---- one-time passwords (console only) ---------------------------------------------------------
 
-def _password_check(fed: Federation):
+def _password_check(fed: Side):
     def check(ctx: "Context") -> Status:
         from workshop_lib.aws import console
 
@@ -210,7 +207,7 @@ def _password_check(fed: Federation):
 GUIDE_PEOPLE = 25  # copy fields on the card; a whole imported contact centre would be thousands of widgets
 
 
-def _password_guide(fed: Federation):
+def _password_guide(fed: Side):
     def guide(ctx: "Context") -> Guide:
         people = roster(ctx, fed)
         instructions = [
@@ -225,7 +222,7 @@ def _password_guide(fed: Federation):
     return guide
 
 
-def _password_simulate(fed: Federation):
+def _password_simulate(fed: Side):
     def simulate(ctx: "Context") -> None:
         from workshop_lib.aws import console
 
@@ -235,7 +232,7 @@ def _password_simulate(fed: Federation):
     return simulate
 
 
-def people_steps(fed: Federation) -> list[Step]:
+def people_steps(fed: Side) -> list[Step]:
     k = f"{fed.key}s"
     return [
         Step(f"{k}.connect_users", f"Create the Connect users for the {fed.audience}", "api",

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from workshop_lib.chapters.federation import ADMIN, AGENT, Federation, relay_state
+from workshop_lib.chapters.federation import relay_state
+from workshop_lib.rules.chain import ADMIN, AGENT, Side
 from workshop_lib.chapters.model import CopyValue, Guide, Status, Step
 from workshop_lib.findings import Finding, Severity
 
@@ -20,13 +21,13 @@ def portal_url(ctx: "Context") -> str:
     return f"https://{require_idc_instance(ctx)['IdentityStoreId']}.awsapps.com/start"
 
 
-def first_person(ctx: "Context", fed: Federation):
+def first_person(ctx: "Context", fed: Side):
     from workshop_lib.chapters.people import roster
 
     return roster(ctx, fed)[0]
 
 
-def _signin_check(fed: Federation):
+def _signin_check(fed: Side):
     def check(ctx: "Context") -> Status:
         from workshop_lib.aws import console
 
@@ -45,7 +46,7 @@ def _signin_check(fed: Federation):
     return check
 
 
-def _signin_guide(fed: Federation):
+def _signin_guide(fed: Side):
     def guide(ctx: "Context") -> Guide:
         person = first_person(ctx, fed)
         return Guide(

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Iterable
 
 from workshop_lib.errors import InputError, WorkshopError
-from workshop_lib.findings import Finding, Severity
+from workshop_lib.findings import Finding, Severity, by_severity
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 # Metadata is at most 10,000,000 characters; a HAR of a sign-in can be far larger than its SAML response.
@@ -135,8 +135,7 @@ def _print_findings(findings: Iterable[Finding]) -> None:
         _out("Findings: none")
         return
     _out(f"Findings ({len(findings)}):")
-    order = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
-    for finding in sorted(findings, key=lambda f: order[f.severity]):
+    for finding in by_severity(findings):
         _out(f"  {finding.severity.value.upper():7} [{finding.code}] {_short(finding.message)}")
         if finding.fix:
             _out(f"          Fix: {finding.fix}")

@@ -90,7 +90,7 @@ def run_run(args: argparse.Namespace) -> int:
     report = run_notebooks(out, include=args.only)
     before = dict(CALLS.counts)
     attach_status(report)
-    status_calls = {f"{svc}:{op}": n - before.get((svc, op), 0) for (svc, op), n in CALLS.counts.items() if n != before.get((svc, op), 0)}
+    status_calls = CALLS.since(before).by_name()
     report.calls = merge_calls(report.calls, status_calls)  # the kernels' calls and the final status check
     path = write_report(report, out)
     print(f"report: {path}")

@@ -89,8 +89,7 @@ def run_doctor(
         client=client,
     )
     seconds = time.perf_counter() - started
-    after = dict(CALLS.counts)
-    by_op = {k: after.get(k, 0) - before.get(k, 0) for k in after if after.get(k, 0) != before.get(k, 0)}
+    by_op = CALLS.since(before).counts
     findings = check_facts(facts, now=now)
     return DoctorReport(
         findings=findings, facts=facts, calls=sum(by_op.values()), calls_by_operation=by_op, seconds=seconds

@@ -5,14 +5,16 @@ from __future__ import annotations
 from typing import Callable, Iterable, Optional
 
 from workshop_lib.aws.errors import DENIED_CODES as DENIED  # noqa: F401 - re-exported for the checks
-from workshop_lib.aws.snapshot import Chain, Facts
+from workshop_lib.aws.snapshot import Facts
+from workshop_lib.rules.chain import SideNames
 from workshop_lib.errors import WorkshopError
 from workshop_lib.findings import Finding, Severity
+from workshop_lib.rules import chain as sides
+from workshop_lib.saml.constants import AWS_AUDIENCE  # noqa: F401 - re-exported for the checks
 
 ERROR, WARNING, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 
 
-AWS_AUDIENCE = "urn:amazon:webservices"
 
 
 EMAIL_EXPRESSION = "${user:email}"
@@ -28,22 +30,19 @@ MAPPINGS_HOW = "In IAM Identity Center open the application, then Actions > Edit
 
 
 def console_url(facts: Facts, path: str, region: Optional[str] = None) -> str:
-    region = region or facts.region
-    host = "console.amazonaws-us-gov.com" if facts.partition == "aws-us-gov" else f"{region}.console.aws.amazon.com"
-    return f"https://{host}/{path}"
+    return sides.console_url(facts.partition, region or facts.region, path)
 
 
 def connect_link(facts: Facts) -> str:
-    return console_url(facts, f"connect/v2/app/instances?region={facts.region}")
+    return sides.connect_console_url(facts.partition, facts.region)
 
 
 def iam_link(facts: Facts, what: str) -> str:
-    host = "console.amazonaws-us-gov.com" if facts.partition == "aws-us-gov" else "console.aws.amazon.com"
-    return f"https://{host}/iam/home#/{what}"
+    return sides.iam_console_url(facts.partition, what)
 
 
 def idc_link(facts: Facts, what: str = "applications") -> str:
-    return console_url(facts, f"singlesignon/home?region={facts.idc_region}#/{what}", facts.idc_region)
+    return sides.idc_console_url(facts.partition, facts.idc_region, what)
 
 
 def make_finding(
@@ -52,18 +51,18 @@ def make_finding(
     return Finding(code, severity, message, fix=fix, link=link, expected=expected, details=details)
 
 
-def people(chain: Chain) -> str:
+def people(chain: SideNames) -> str:
     return "agents" if chain.side == "agent" else "administrators"
 
 
-def expected_provider_arn(facts: Facts, chain: Chain) -> str:
+def expected_provider_arn(facts: Facts, chain: SideNames) -> str:
     provider = facts.providers.get(chain.side)
     if provider and provider.arn:
         return provider.arn
     return f"arn:{facts.partition}:iam::{facts.account_id or '<account>'}:saml-provider/{chain.provider}"
 
 
-def expected_role_arn(facts: Facts, chain: Chain) -> str:
+def expected_role_arn(facts: Facts, chain: SideNames) -> str:
     role = facts.roles.get(chain.side)
     if role and role.arn:
         return role.arn

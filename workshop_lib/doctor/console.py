@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Optional
 
-from workshop_lib.aws.snapshot import Chain, Facts
+from workshop_lib.aws.snapshot import Facts
+from workshop_lib.rules.chain import SideNames
 from workshop_lib.doctor._common import (
     AWS_AUDIENCE,
     EMAIL_EXPRESSION,
@@ -42,13 +43,13 @@ def console_values(facts: Facts) -> list[Finding]:
     return out
 
 
-def _expected_relay_state(facts: Facts, chain: Chain) -> str:
+def _expected_relay_state(facts: Facts, chain: SideNames) -> str:
     from workshop_lib.rules.relay_state import relay_state_url
 
     return safe(lambda: relay_state_url(facts.instance.id, facts.region, chain.destination), "")
 
 
-def _relay_state(facts: Facts, chain: Chain, value: Optional[str]) -> list[Finding]:
+def _relay_state(facts: Facts, chain: SideNames, value: Optional[str]) -> list[Finding]:
     from workshop_lib.rules.relay_state import check_relay_state, parse_relay_state
 
     expected = _expected_relay_state(facts, chain)
@@ -93,7 +94,7 @@ def _relay_state(facts: Facts, chain: Chain, value: Optional[str]) -> list[Findi
     return out
 
 
-def _verify_role_by_eye(chain: Chain, role_value: str, where: str, link: str) -> Finding:
+def _verify_role_by_eye(chain: SideNames, role_value: str, where: str, link: str) -> Finding:
     return make_finding(
         "F1",
         INFO,
@@ -106,7 +107,7 @@ def _verify_role_by_eye(chain: Chain, role_value: str, where: str, link: str) ->
     )
 
 
-def _verify_session_by_eye(chain: Chain, where: str, link: str) -> Finding:
+def _verify_session_by_eye(chain: SideNames, where: str, link: str) -> Finding:
     return make_finding(
         "F3",
         INFO,
@@ -119,7 +120,7 @@ def _verify_session_by_eye(chain: Chain, where: str, link: str) -> Finding:
     )
 
 
-def _pasted_role(facts: Facts, chain: Chain, mappings: Optional[dict]) -> list[Finding]:
+def _pasted_role(facts: Facts, chain: SideNames, mappings: Optional[dict]) -> list[Finding]:
     """The learner pasted back the Role value (or not): judge it; the other rows can only be verified by eye."""
     role_value = f"{expected_role_arn(facts, chain)},{expected_provider_arn(facts, chain)}"
     where, link = f"{MAPPINGS_HOW} of '{chain.app}'.", idc_link(facts)
@@ -128,7 +129,7 @@ def _pasted_role(facts: Facts, chain: Chain, mappings: Optional[dict]) -> list[F
     return out + [_verify_session_by_eye(chain, where, link)]
 
 
-def _judge_role(facts: Facts, chain: Chain, role: str, where: str, link: str) -> list[Finding]:
+def _judge_role(facts: Facts, chain: SideNames, role: str, where: str, link: str) -> list[Finding]:
     from workshop_lib.rules.role_attribute import role_attribute_findings
 
     role_arn, provider_arn = expected_role_arn(facts, chain), expected_provider_arn(facts, chain)
@@ -143,7 +144,7 @@ def _judge_role(facts: Facts, chain: Chain, role: str, where: str, link: str) ->
     return [f for f in found if f.severity is not INFO]
 
 
-def _mappings(facts: Facts, chain: Chain, mappings: Optional[dict]) -> list[Finding]:
+def _mappings(facts: Facts, chain: SideNames, mappings: Optional[dict]) -> list[Finding]:
     role_arn, provider_arn = expected_role_arn(facts, chain), expected_provider_arn(facts, chain)
     role_value = f"{role_arn},{provider_arn}"
     where = f"{MAPPINGS_HOW} of '{chain.app}'."
@@ -225,7 +226,7 @@ def _mappings(facts: Facts, chain: Chain, mappings: Optional[dict]) -> list[Find
     return out
 
 
-def _session_duration(chain: Chain, value: str, where: str, link: str) -> list[Finding]:
+def _session_duration(chain: SideNames, value: str, where: str, link: str) -> list[Finding]:
     if value.startswith("${"):
         return []
     if not (value.isascii() and value.isdigit()) or not 900 <= int(value) <= 43200:
@@ -244,7 +245,7 @@ def _session_duration(chain: Chain, value: str, where: str, link: str) -> list[F
     return []
 
 
-def _audience(facts: Facts, chain: Chain, audience: Optional[str]) -> list[Finding]:
+def _audience(facts: Facts, chain: SideNames, audience: Optional[str]) -> list[Finding]:
     link = idc_link(facts)
     how = f"In IAM Identity Center open '{chain.app}', Actions > Edit configuration > Application metadata."
     if audience is None:

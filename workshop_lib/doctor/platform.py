@@ -16,6 +16,7 @@ from workshop_lib.doctor._common import (
     people,
 )
 from workshop_lib.findings import Finding
+from workshop_lib.rules.chain import organizations_console_url
 
 
 def instance_uses_saml(facts: Facts) -> list[Finding]:
@@ -92,7 +93,7 @@ def organization_and_identity_center(facts: Facts) -> list[Finding]:
     """F14: an Organization with all features and an organization instance of Identity Center in the IdC Region."""
     out = []
     org = facts.organization
-    link = "https://console.aws.amazon.com/organizations/v2/home"
+    link = organizations_console_url(facts.partition)
     if org is not None and not org.exists:
         out.append(
             make_finding(

@@ -5,14 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from workshop_lib.findings import Finding, Severity
+from workshop_lib.findings import SEVERITY_ORDER, Finding, Severity
 
 if TYPE_CHECKING:
     import pandas
 
     from workshop_lib.aws.snapshot import Facts
 
-SEVERITY_ORDER = (Severity.ERROR, Severity.WARNING, Severity.INFO)
 HEADINGS = {
     Severity.ERROR: "Errors: sign-in cannot work until these are fixed",
     Severity.WARNING: "Warnings: works today, breaks later or for some users",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Literal
+from typing import Iterable, Literal, TypeVar
 
 from workshop_lib.errors import InputError
 
@@ -139,3 +139,14 @@ def suggest_username(email: str) -> str | None:
     local = local.split("+", 1)[0]
     value = re.sub(r"[^A-Za-z0-9_.@-]", "", local + at + domain)
     return value if not username_problems(value) else None
+
+
+_P = TypeVar("_P")
+
+
+def unique_by_email(people: Iterable[_P]) -> list[_P]:
+    """Each person once (the first entry for an email wins), in their original order."""
+    first: dict[str, _P] = {}
+    for person in people:
+        first.setdefault(person.email, person)  # type: ignore[attr-defined]
+    return list(first.values())

@@ -7,7 +7,7 @@ import re
 from datetime import datetime, timedelta
 from typing import Iterable
 
-from workshop_lib.findings import Finding, Severity
+from workshop_lib.findings import Finding, Severity, by_severity
 from workshop_lib.saml._time import aware
 from workshop_lib.saml.constants import (
     ACS_PATTERN,
@@ -426,8 +426,5 @@ def _session_duration(resp, findings) -> None:
                 "or remove it.", expected=str(SESSION_DURATION_MAX)))
 
 
-_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
-
-
 def _ordered(findings: list[Finding]) -> list[Finding]:
-    return sorted(findings, key=lambda f: _ORDER[f.severity])
+    return by_severity(findings)

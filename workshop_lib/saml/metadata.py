@@ -11,6 +11,7 @@ from pathlib import Path
 from workshop_lib.errors import SamlError
 from workshop_lib.findings import Finding, Severity
 from workshop_lib.saml import _xml
+from workshop_lib.saml.constants import AWS_AUDIENCE
 from workshop_lib.saml._time import aware as _aware
 from workshop_lib.saml._time import parse_saml_time as _parse_time
 from workshop_lib.saml.certificates import (
@@ -173,7 +174,7 @@ def _read_document(report: MetadataReport, root, now: datetime) -> None:
     idp = _xml.child(entity, "IDPSSODescriptor")
     if idp is None:
         if _xml.child(entity, "SPSSODescriptor") is not None:
-            if report.entity_id == "urn:amazon:webservices":
+            if report.entity_id == AWS_AUDIENCE:
                 sentence = ("This is AWS's own service-provider metadata (entityID urn:amazon:webservices), "
                             "not the metadata of your identity provider.")
             else:

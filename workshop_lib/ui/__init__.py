@@ -128,7 +128,7 @@ def saml_inspector():
 def _sandbox_sample_response(ctx: Context) -> tuple[str, bytes] | None:
     """agent1's SAML response from a simulated sign-in, with the agent application's metadata."""
     from workshop_lib.aws import console
-    from workshop_lib.chapters.federation import AGENT
+    from workshop_lib.rules.chain import AGENT
     from workshop_lib.chapters.signin import first_person
     from workshop_lib.metadata_files import read_metadata
 

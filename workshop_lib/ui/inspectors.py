@@ -6,7 +6,7 @@ import html
 import re
 
 from workshop_lib.errors import WorkshopError
-from workshop_lib.findings import Finding, Severity
+from workshop_lib.findings import Finding, Severity, by_severity
 from workshop_lib.ui.widgets import Displayable, message_html
 
 
@@ -184,8 +184,7 @@ class DoctorView(Displayable):
         except WorkshopError as exc:
             self.result.value = message_html(str(exc), "error")
             return None
-        order = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
-        findings = sorted(self.report.findings, key=lambda f: order[f.severity])
+        findings = by_severity(self.report.findings)
         errors = sum(f.severity is Severity.ERROR for f in findings)
         head = message_html("The chain is intact." if not errors else f"{errors} link(s) of the chain are broken.", "ok" if not errors else "error")
         self.result.value = head + findings_table(findings)

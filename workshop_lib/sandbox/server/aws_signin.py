@@ -14,7 +14,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-AWS_AUDIENCE = "urn:amazon:webservices"
+from workshop_lib.saml.constants import AWS_AUDIENCE
 CLOCK_SKEW = _dt.timedelta(minutes=5)
 
 # What the AWS sign-in page (and STS) answer, by failure mode.

@@ -12,6 +12,8 @@ from typing import Any
 
 from moto.core.base_backend import BackendDict, BaseBackend
 
+from workshop_lib.saml.constants import AWS_AUDIENCE
+
 # ---- Amazon Connect ---------------------------------------------------------------------------
 
 
@@ -111,7 +113,7 @@ class Application:
     # SAML settings (console only)
     relay_state: str = ""
     acs_url: str = "https://signin.aws.amazon.com/saml"
-    audience: str = "urn:amazon:webservices"
+    audience: str = AWS_AUDIENCE
     session_duration: int = 3600
     mappings: list[MappingRow] = field(default_factory=list)
     certificate_pem: bytes = b""
