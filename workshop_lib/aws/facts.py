@@ -219,6 +219,8 @@ def _read_iam(reader: _Reader, facts: Facts) -> None:
             if got:
                 provider.found = True
                 provider.metadata = got.get("SAMLMetadataDocument", "") or ""
+                provider.encryption_mode = got.get("AssertionEncryptionMode", "") or ""
+                provider.private_keys = len(got.get("PrivateKeyList") or [])
         facts.providers[side] = provider
 
     wanted = {chain.role for chain in facts.chains.values()}

@@ -45,6 +45,8 @@ class ProviderFacts:
     arn: str
     found: bool = False
     metadata: str = ""
+    encryption_mode: str = ""  # AssertionEncryptionMode: "Required", "Allowed" or "" (not set)
+    private_keys: int = 0  # how many private keys IAM holds to decrypt assertions (PrivateKeyList)
 
 
 @dataclass

@@ -23,6 +23,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     meta_sub = meta.add_subparsers(dest="metadata_command", metavar="ACTION", parser_class=type(meta))
     check = meta_sub.add_parser("check", help="say what IAM would reject in a metadata file, and show its certificates")
     check.add_argument("file", metavar="FILE", help="the metadata .xml file as downloaded (- reads standard input)")
+    check.add_argument(
+        "--private-key",
+        metavar="FILE",
+        help="also check the PEM private key you give the IAM SAML provider (AddPrivateKey) to decrypt assertions",
+    )
     check.set_defaults(func=run_metadata_check)
     meta.set_defaults(func=_usage(meta))
 
@@ -222,9 +227,29 @@ def run_metadata_check(args: argparse.Namespace) -> int:
         _out(f"  NotAfter:  {_when(cert.not_after)} ({cert.days_left()} days left)")
         _out(f"  Key:       {cert.key_type} {cert.key_size} bits")
         _out(f"  SHA-256:   {cert.sha256_fingerprint}")
-    _print_findings(report.findings)
+    findings = list(report.findings)
+    if getattr(args, "private_key", None):
+        findings.extend(_private_key_lines(args.private_key))
+    _print_findings(findings)
     _out(f"IAM would accept it: {'yes' if report.iam_ok else 'no'}")
-    return _exit_code(report.findings)
+    return _exit_code(findings)
+
+
+def _private_key_lines(name: str) -> list[Finding]:
+    """Print what IAM's AddPrivateKey would hold; a finding when IAM could not use the key. The key is never shown."""
+    from workshop_lib.saml.encryption import describe_private_key
+
+    data = read_input(name, what="private key", limit=MAX_KEY_BYTES)
+    try:
+        _out(f"Private key: {describe_private_key(data)}")
+    except WorkshopError as exc:
+        _out("Private key: not usable")
+        return [Finding("iam.private-key", Severity.ERROR, exc.message, fix=exc.fix)]
+    return [Finding(
+        "iam.private-key", Severity.INFO,
+        "With this key in the IAM SAML provider (AddPrivateKey) and an AssertionEncryptionMode, IAM decrypts "
+        "assertions encrypted to its certificate; the identity provider must encrypt to the certificate of this key.",
+        fix="Check the same key's responses with: saml inspect RESPONSE --private-key KEY.")]
 
 
 # ---- saml inspect ----------------------------------------------------------------------------------

@@ -67,6 +67,7 @@ def providers_match_metadata(facts: Facts, now: Optional[datetime] = None) -> li
             )
             continue
         reports[side] = report
+        out.extend(_assertion_encryption(facts, chain, provider, side))
         for finding in report.findings:
             if finding.code in ("F5", "F18") and finding.severity is not INFO:
                 out.append(
@@ -82,6 +83,39 @@ def providers_match_metadata(facts: Facts, now: Optional[datetime] = None) -> li
                 )
     out.extend(_provider_is_current_metadata(facts, reports, now, load_metadata))
     return out
+
+
+def _assertion_encryption(facts: Facts, chain, provider, side: str) -> list[Finding]:
+    """IAM SAML providers can decrypt assertions (AssertionEncryptionMode, AddPrivateKey: botocore iam 2010-05-08).
+
+    "Required" refuses every unencrypted assertion, and IAM Identity Center's Amazon Connect application sends
+    them unencrypted; any mode without a private key leaves IAM unable to decrypt what it is sent.
+    """
+    mode, keys = getattr(provider, "encryption_mode", ""), getattr(provider, "private_keys", 0)
+    where = f"The IAM SAML provider {chain.provider}"
+    if mode and not keys:
+        return [make_finding(
+            "iam.assertion-encryption", ERROR,
+            f"{where} has AssertionEncryptionMode {mode} but holds no private key, so it cannot decrypt an "
+            "encrypted assertion" + (" and refuses every unencrypted one." if mode == "Required" else "."),
+            fix="Add the private key whose certificate the identity provider encrypts to (update_saml_provider "
+                "AddPrivateKey), or remove the encryption mode if assertions are not encrypted.",
+            link=iam_link(facts, "identity_providers"), side=side)]
+    if mode == "Required":
+        return [make_finding(
+            "iam.assertion-encryption", WARNING,
+            f"{where} requires encrypted assertions (AssertionEncryptionMode Required, {keys} private key(s)), so "
+            f"the '{chain.app}' application must encrypt every assertion to the certificate of that key; an "
+            "unencrypted one is refused.",
+            fix="If the application does not encrypt (IAM Identity Center's Amazon Connect application does not), "
+                "set AssertionEncryptionMode to Allowed; check a response with saml inspect --private-key.",
+            link=iam_link(facts, "identity_providers"), side=side)]
+    if mode or keys:
+        return [make_finding(
+            "iam.assertion-encryption", INFO,
+            f"{where} can decrypt assertions (AssertionEncryptionMode {mode or 'not set'}, {keys} private key(s)).",
+            fix="Nothing to fix while sign-in works.", side=side)]
+    return []
 
 
 def _metadata_report(load, text: str, now):

@@ -76,6 +76,29 @@ def load_private_key(pem: bytes | str):
     return key
 
 
+MAX_IAM_PRIVATE_KEY_CHARS = 16384  # botocore iam 2010-05-08: privateKeyType max 16384 (AddPrivateKey)
+
+
+def describe_private_key(pem: bytes | str) -> str:
+    """One line about a private key as IAM's AddPrivateKey would take it: type, size and public-key fingerprint.
+
+    Raises SamlError with a sentence when IAM could not use it (not PEM, passphrase, not RSA, too long).
+    """
+    from cryptography.hazmat.primitives import hashes, serialization
+
+    text = pem.decode("ascii", errors="replace") if isinstance(pem, bytes) else pem
+    if len(text) > MAX_IAM_PRIVATE_KEY_CHARS:
+        raise SamlError(f"The private key file is {len(text):,} characters long; IAM's AddPrivateKey takes at most "
+                        f"{MAX_IAM_PRIVATE_KEY_CHARS:,}.", fix="Give the PEM file of the key alone.")
+    key = load_private_key(pem)
+    spki = key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    digest = hashes.Hash(hashes.SHA256())
+    digest.update(spki)
+    value = digest.finalize().hex().upper()
+    fingerprint = ":".join(value[i:i + 2] for i in range(0, len(value), 2))
+    return f"RSA {key.key_size} bits, public key SHA-256 {fingerprint}"
+
+
 def decrypt_element(container, key):
     """The element inside an EncryptedAssertion/EncryptedID/EncryptedAttribute, as a standalone parsed element."""
     label = _xml.local(container.tag)
