@@ -34,7 +34,7 @@ from _common import goal  # noqa: E402
 
 import bad_input_cases  # noqa: E402
 import fault_cases as fc  # noqa: E402
-from workshop_lib.aws.faults import PERMANENT_KINDS, TRANSIENT_KINDS  # noqa: E402
+from fault_injection import PERMANENT_KINDS, TRANSIENT_KINDS  # noqa: E402
 from workshop_lib.sandbox.client import control  # noqa: E402
 
 

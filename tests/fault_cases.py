@@ -241,7 +241,7 @@ class TransientOutcome:
 
 def transient_run(ctx: Any, endpoint: str, kind: str) -> TransientOutcome:
     """The whole workshop with the first attempt of every AWS call failing with ``kind``."""
-    from workshop_lib.aws.faults import Fault, inject
+    from fault_injection import Fault, inject
 
     watch = FileWatch()
     started = time.perf_counter()
@@ -288,7 +288,7 @@ def permanent_sweep(ctx: Any, kinds: str | tuple[str, ...] = "access_denied", st
     """
     kinds = (kinds,) if isinstance(kinds, str) else tuple(kinds)
     turn = 0
-    from workshop_lib.aws.faults import action_name, inject
+    from fault_injection import action_name, inject
     from workshop_lib.chapters import all_steps
     from workshop_lib.errors import WorkshopError
 
@@ -370,7 +370,7 @@ def cleanup_faults(ctx: Any, endpoint: str, denied_ops: tuple[str, ...] = ("iam:
     """Clean up twice: once through transient faults at every delete call, once through permanent denials."""
     from workshop_lib import settings as st
     from workshop_lib.aws.cleanup import plan_cleanup, run_cleanup
-    from workshop_lib.aws.faults import TRANSIENT_KINDS, action_name, inject
+    from fault_injection import TRANSIENT_KINDS, action_name, inject
 
     # Transient: every call's first attempt fails, the kinds taking turns.
     assert not not_done(perform_all(ctx))
@@ -419,7 +419,7 @@ def interruption_chain(ctx: Any, endpoint: str) -> ChainOutcome:
     The interrupt is a KeyboardInterrupt raised from botocore's ``after-call`` hook: the kernel's
     "Interrupt" button at the worst moment. Every write the workshop makes is interrupted once.
     """
-    from workshop_lib.aws.faults import interrupt_after, is_write
+    from fault_injection import interrupt_after, is_write
     from workshop_lib.chapters import all_steps
 
     watch = FileWatch()
@@ -471,7 +471,7 @@ KILL_POINTS = (
 
 def child(point: str) -> None:
     """The workshop in a child process (``python tests/fault_cases.py POINT``), SIGKILLed at ``point``."""
-    from workshop_lib.aws.faults import action_name, interrupt_after
+    from fault_injection import action_name, interrupt_after
     from workshop_lib.chapters import all_steps
     from workshop_lib.context import Context
 
@@ -558,7 +558,7 @@ class CrashOutcome:
 
 def sandbox_crash(home: Path, kill_after: str = "iam:CreateRole") -> CrashOutcome:
     """The learner's own sandbox (in ``home``) is SIGKILLed right after ``kill_after``; restart it, continue."""
-    from workshop_lib.aws.faults import action_name, instant_retries, interrupt_after
+    from fault_injection import action_name, instant_retries, interrupt_after
     from workshop_lib.chapters import all_steps
     from workshop_lib.errors import WorkshopError
     from workshop_lib.sandbox.client import control

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import fault_cases as fc
 
-from workshop_lib.aws.faults import KINDS, TRANSIENT_KINDS, Fault, inject, is_write
+from fault_injection import KINDS, TRANSIENT_KINDS, Fault, inject, is_write
 from workshop_lib.aws.session import Target, client
 from workshop_lib.errors import AwsError
 from workshop_lib.settings import Settings
