@@ -236,6 +236,40 @@ def decrypt_parts(element, key) -> tuple[list[str], list[str]]:
     return done, failed
 
 
+def encrypt_assertion(assertion, certificate_pem: bytes):
+    """``<saml2:EncryptedAssertion>`` holding ``assertion`` (an lxml element, already signed) encrypted to the
+    certificate's RSA key: AES-256-GCM content, RSA-OAEP (MGF1-SHA1) key transport, as identity providers do.
+
+    Used by the sandbox's simulated identity provider; all cryptography is the ``cryptography`` package's.
+    """
+    import os
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+    from lxml import etree
+
+    public_key = x509.load_pem_x509_certificate(certificate_pem).public_key()
+    content_key, iv = os.urandom(32), os.urandom(12)
+    blob = iv + AESGCM(content_key).encrypt(iv, etree.tostring(assertion), None)
+    wrapped = public_key.encrypt(content_key, padding.OAEP(mgf=padding.MGF1(hashes.SHA1()), algorithm=hashes.SHA1(),
+                                                           label=None))
+    b64 = lambda data: base64.b64encode(data).decode("ascii")  # noqa: E731
+    xml = (
+        f'<saml2:EncryptedAssertion xmlns:saml2="urn:oasis:names:tc:SAML:2.0:assertion">'
+        f'<xenc:EncryptedData xmlns:xenc="{XENC}" Type="{XENC}Element">'
+        f'<xenc:EncryptionMethod Algorithm="{XENC11}aes256-gcm"/>'
+        f'<ds:KeyInfo xmlns:ds="{DS}"><xenc:EncryptedKey><xenc:EncryptionMethod Algorithm="{RSA_OAEP_MGF1P}">'
+        f'<ds:DigestMethod Algorithm="{DS}sha1"/></xenc:EncryptionMethod>'
+        f"<xenc:CipherData><xenc:CipherValue>{b64(wrapped)}</xenc:CipherValue></xenc:CipherData>"
+        "</xenc:EncryptedKey></ds:KeyInfo>"
+        f"<xenc:CipherData><xenc:CipherValue>{b64(blob)}</xenc:CipherValue></xenc:CipherData>"
+        "</xenc:EncryptedData></saml2:EncryptedAssertion>"
+    )
+    return etree.fromstring(xml.encode("ascii"))
+
+
 def _b64(text: str | None, label: str) -> bytes:
     try:
         return base64.b64decode("".join((text or "").split()), validate=True)

@@ -74,10 +74,11 @@ def set_attribute_mappings(endpoint: str, application: str, mappings: Mapping[st
 
 
 def set_application_saml(endpoint: str, application: str, *, acs_url: str | None = None, audience: str | None = None,
-                         session_duration: int | None = None) -> dict[str, Any]:
-    """Edit the application's ACS URL, SAML audience or session duration (seconds)."""
+                         session_duration: int | None = None, encryption_certificate: str | None = None) -> dict[str, Any]:
+    """Edit the application's ACS URL, SAML audience, session duration (seconds) or encryption certificate
+    (PEM: the application then encrypts its assertions to it; "" stops encrypting)."""
     return _console(endpoint, "set_application_saml", application=application, acs_url=acs_url, audience=audience,
-                    session_duration=session_duration)
+                    session_duration=session_duration, encryption_certificate=encryption_certificate)
 
 
 def set_application_status(endpoint: str, application: str, enabled: bool) -> dict[str, Any]:

@@ -87,6 +87,49 @@ def _provider(account: str, arn: str) -> Any:
     return next((p for p in _iam(account).list_saml_providers() if p.arn == arn), None)
 
 
+def _decryption_key(account: str, saml: bytes | str) -> bytes | None:
+    """The private key of an IAM provider in the account that decrypts the response's encrypted assertion.
+
+    Real AWS knows the provider from the per-provider ACS URL (…/saml/acs/<SAMLProviderUUID>); the simulated
+    sign-in posts to one endpoint, so it tries the keys the account's providers hold (at most two each).
+    """
+    from workshop_lib.errors import SamlError
+    from workshop_lib.saml import parse_response
+
+    if "EncryptedAssertion" not in _decoded(saml):
+        return None
+    for provider in _iam(account).list_saml_providers():
+        for _key_id, _when, pem in getattr(provider, "workshop_private_keys", []):
+            try:
+                if parse_response(saml, private_key=pem).decrypted:
+                    return pem.encode("ascii") if isinstance(pem, str) else pem
+            except SamlError:
+                continue
+    return None
+
+
+def _decoded(saml: bytes | str) -> str:
+    from workshop_lib.errors import SamlError
+    from workshop_lib.saml import decode_response
+
+    try:
+        return decode_response(saml).decode("utf-8", "replace")
+    except SamlError:
+        return ""
+
+
+def _check_encryption(provider: Any, unverified: Any, key: bytes | None) -> None:
+    """What IAM's assertion encryption settings refuse (AssertionEncryptionMode, botocore iam 2010-05-08)."""
+    mode = getattr(provider, "assertion_encryption_mode", "") or ""
+    if unverified.decrypted and key is not None and not any(
+            pem.encode("ascii") == key if isinstance(pem, str) else pem == key
+            for _id, _when, pem in getattr(provider, "workshop_private_keys", [])):
+        raise _refuse("F4", "F4.signature", detail="The assertion was encrypted for another IAM SAML provider's key.")
+    if mode == "Required" and not unverified.decrypted:
+        raise _refuse("F1", detail="The IAM SAML provider requires encrypted assertions (AssertionEncryptionMode "
+                                   "Required), and this assertion is not encrypted.")
+
+
 def _role(account: str, arn: str) -> Any:
     return next((r for r in _iam(account).get_roles() if r.arn == arn), None)
 
@@ -131,10 +174,14 @@ def judge(account: str, saml: bytes | str, *, role_arn: str | None = None, princ
     from workshop_lib.saml import load_metadata, parse_response, verify_response
 
     now = now or _dt.datetime.now(_dt.timezone.utc)
+    key = _decryption_key(account, saml)
     try:
-        unverified = parse_response(saml)
+        unverified = parse_response(saml, private_key=key)
     except SamlError as exc:
         raise _refuse("F1", detail=exc.message) from None
+    if unverified.encrypted_assertions and not unverified.decrypted:
+        raise _refuse("F4", "F4.signature", detail="The assertion is encrypted, and no private key of an IAM SAML "
+                                                   "provider in this account decrypts it.")
     raw_value, pair = _pick_role_value(unverified.role_values, role_arn, principal_arn)
     if pair.provider_arn.split(":")[4] != account:
         raise _refuse("F6", detail=f"The provider {pair.provider_arn} is not in this account ({account}).")
@@ -144,10 +191,11 @@ def judge(account: str, saml: bytes | str, *, role_arn: str | None = None, princ
     if pair.role_arn.split(":")[4] != account:
         raise _refuse("F1", detail=f"The role {pair.role_arn} is not in the provider's account ({account}).")
 
+    _check_encryption(provider, unverified, key)
     metadata = load_metadata(provider.saml_metadata_document.encode("utf-8"), now=now)
     _check_issuer(unverified.effective_issuer, metadata)  # AWS names the issuer problem before the signature
     try:
-        verified = verify_response(saml, metadata=metadata, now=now)
+        verified = verify_response(saml, metadata=metadata, now=now, private_key=key)
     except SamlError as exc:
         raise _refuse("F4", "F4.signature", detail=exc.message) from None
     signed = verified.response

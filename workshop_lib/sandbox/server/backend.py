@@ -118,6 +118,7 @@ class Application:
     mappings: list[MappingRow] = field(default_factory=list)
     certificate_pem: bytes = b""
     private_key_pem: bytes = b""
+    encryption_certificate_pem: bytes = b""  # set: the application encrypts its assertions to this certificate
     assignments: list[tuple[str, str]] = field(default_factory=list)  # (PrincipalType, PrincipalId)
     assignment_required: bool = True
 

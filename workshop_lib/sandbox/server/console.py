@@ -164,7 +164,24 @@ def set_application_saml(account: str, payload: dict[str, Any]) -> dict[str, Any
             raise ConsoleRefused("The session duration must be between 900 and 43200 seconds (15 minutes to 12 hours).",
                                  code="input")
         app.session_duration = seconds
+    if payload.get("encryption_certificate") is not None:
+        app.encryption_certificate_pem = _encryption_certificate(payload["encryption_certificate"])
     return get_application_settings(account, payload)
+
+
+def _encryption_certificate(text: Any) -> bytes:
+    """The certificate the application encrypts assertions to ('' stops encrypting): the IAM provider's key's."""
+    from cryptography import x509
+
+    if not text:
+        return b""
+    data = str(text).encode("ascii", errors="replace")
+    try:
+        x509.load_pem_x509_certificate(data)
+    except ValueError:
+        raise ConsoleRefused("The encryption certificate must be a PEM certificate (-----BEGIN CERTIFICATE-----).",
+                             code="input") from None
+    return data
 
 
 def set_attribute_mappings(account: str, payload: dict[str, Any]) -> dict[str, Any]:
@@ -201,6 +218,7 @@ def get_application_settings(account: str, payload: dict[str, Any]) -> dict[str,
         "application_arn": app.arn, "name": app.name, "status": app.status, "provider_arn": app.provider_arn,
         "relay_state": app.relay_state, "acs_url": app.acs_url, "audience": app.audience,
         "session_duration": app.session_duration, "entity_id": portal.entity_id(app),
+        "encrypts_assertions": bool(app.encryption_certificate_pem),
         "metadata_url": portal.metadata_url(app), "certificate": portal.certificate_summary(app.certificate_pem),
         "mappings": [{"attribute": r.attribute, "value": r.value, "format": r.format} for r in app.mappings],
         "assignments": [{"principal_type": t, "principal_id": i} for t, i in app.assignments],

@@ -59,8 +59,10 @@ def _wrap_create_saml_provider(original: Callable[[Any], Any]) -> Callable[[Any]
         if len(iam.saml_providers) >= PROVIDER_QUOTA:
             raise AwsError("LimitExceeded", f"Cannot exceed quota for SAMLProvidersPerAccount: {PROVIDER_QUOTA}")
         report = check_metadata(self._get_param("SAMLMetadataDocument"))
+        encryption = _encryption_params(self)
         result = original(self)
         _apply_valid_until(iam.saml_providers[name], report)
+        _apply_encryption(iam.saml_providers[name], *encryption)
         return result
 
     return create_saml_provider
@@ -70,12 +72,65 @@ def _wrap_update_saml_provider(original: Callable[[Any], Any]) -> Callable[[Any]
     def update_saml_provider(self: Any) -> Any:
         iam = _iam(account_of(self))
         provider = iam.get_saml_provider(self._get_param("SAMLProviderArn"))  # NoSuchEntity as IAM answers
-        report = check_metadata(self._get_param("SAMLMetadataDocument"))
-        result = original(self)
-        _apply_valid_until(provider, report)
+        document = self._get_param("SAMLMetadataDocument")
+        report = check_metadata(document) if document else None
+        encryption = _encryption_params(self)
+        result = original(self) if document else None
+        if report is not None:
+            _apply_valid_until(provider, report)
+        _apply_encryption(provider, *encryption)
+        if result is None:  # only the encryption settings changed: IAM answers with the provider's ARN
+            return ActionResult({"SAMLProviderArn": provider.arn})
         return result
 
     return update_saml_provider
+
+
+# ---- assertion encryption (botocore iam 2010-05-08: AssertionEncryptionMode, AddPrivateKey, RemovePrivateKey) --
+# moto 5.2.5 ignores these; the provider keeps them as attributes moto's serializer returns from GetSAMLProvider
+# (AssertionEncryptionMode, PrivateKeyList) and the private keys themselves, which IAM never returns.
+
+ENCRYPTION_MODES = ("Required", "Allowed")
+MAX_PRIVATE_KEYS = 2  # privateKeyList max 2
+
+
+def _encryption_params(request: Any) -> tuple[str | None, str | None, str | None]:
+    mode = request._get_param("AssertionEncryptionMode")
+    if mode is not None and mode not in ENCRYPTION_MODES:
+        raise AwsError("ValidationError", f"1 validation error detected: Value '{mode}' at 'assertionEncryptionMode' "
+                                          "failed to satisfy constraint: Member must satisfy enum value set: "
+                                          "[Required, Allowed]")
+    key = request._get_param("AddPrivateKey")
+    if key is not None:
+        from workshop_lib.errors import SamlError
+        from workshop_lib.saml.encryption import describe_private_key
+
+        try:
+            describe_private_key(key)
+        except SamlError as exc:
+            raise AwsError("InvalidInput", f"The private key is not valid: {exc.message}") from None
+    return mode, key, request._get_param("RemovePrivateKey")
+
+
+def _apply_encryption(provider: Any, mode: str | None, add: str | None, remove: str | None) -> None:
+    import datetime as _dt
+    import secrets
+    import string
+
+    keys = list(getattr(provider, "workshop_private_keys", []))  # [(KeyId, Timestamp, PEM)]
+    if remove is not None:
+        if not any(key_id == remove for key_id, _, _ in keys):
+            raise AwsError("InvalidInput", f"The private key {remove} does not exist for this SAML provider.")
+        keys = [k for k in keys if k[0] != remove]
+    if add is not None:
+        if len(keys) >= MAX_PRIVATE_KEYS:
+            raise AwsError("LimitExceeded", f"A SAML provider can hold at most {MAX_PRIVATE_KEYS} private keys.")
+        key_id = "".join(secrets.choice(string.ascii_uppercase + string.digits) for _ in range(26))
+        keys.append((key_id, _dt.datetime.now(_dt.timezone.utc).replace(tzinfo=None), add))
+    provider.workshop_private_keys = keys
+    provider.private_key_list = [{"KeyId": key_id, "Timestamp": when} for key_id, when, _ in keys]
+    if mode is not None:
+        provider.assertion_encryption_mode = mode
 
 
 def check_trust_policy(account: str, document: str | None) -> None:

@@ -331,5 +331,9 @@ def build_response(app: Application, user: PortalUser, *, now: _dt.datetime | No
     sub(response, NS_SAML, "Issuer", issuer, Format="urn:oasis:names:tc:SAML:2.0:nameid-format:entity")
     status = etree.SubElement(response, f"{{{NS_SAMLP}}}Status")
     etree.SubElement(status, f"{{{NS_SAMLP}}}StatusCode", {"Value": "urn:oasis:names:tc:SAML:2.0:status:Success"})
+    if app.encryption_certificate_pem:  # an application set to encrypt: sign, then encrypt the signed assertion
+        from workshop_lib.saml.encryption import encrypt_assertion
+
+        signed = encrypt_assertion(signed, app.encryption_certificate_pem)
     response.append(signed)
     return etree.tostring(response, xml_declaration=True, encoding="UTF-8")
