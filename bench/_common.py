@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import os
 import platform
@@ -15,6 +16,17 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 PASS, MISS = "✔", "✘"
+
+
+def parse_args(parser: "argparse.ArgumentParser", **smoke: object) -> "argparse.Namespace":
+    """The script's arguments, with ``--smoke``: a tiny run (``smoke`` overrides the sizes) that only proves the
+    script still works. ``make test`` smoke-runs every bench script this way (tests/test_bench_smoke.py)."""
+    parser.add_argument("--smoke", action="store_true", help="a tiny run that proves the script works (no figures worth reading)")
+    args = parser.parse_args()
+    if args.smoke:
+        for name, value in smoke.items():
+            setattr(args, name, value)
+    return args
 
 
 def goal(label: str, value: str, ok: bool, target: str) -> str:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import by_operation, goal, perform_chapters, private_sandbox  # noqa: E402
+from _common import by_operation, goal, parse_args, perform_chapters, private_sandbox  # noqa: E402
 
 
 def agents_csv(prefix: str, n: int) -> str:
@@ -30,14 +30,14 @@ def count_settings_writes():
     """Count rewrites of the settings file (each one serialises the whole ledger)."""
     from workshop_lib import settings as st
 
-    original = st._atomic_write
+    original = st.atomic_write  # settings.py's own name for files.atomic_write: patch where it is looked up
     counter = {"n": 0}
 
-    def counted(path, text):
+    def counted(path, data, **kwargs):
         counter["n"] += 1
-        return original(path, text)
+        return original(path, data, **kwargs)
 
-    st._atomic_write = counted
+    st.atomic_write = counted
     return counter
 
 
@@ -45,7 +45,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000])
     parser.add_argument("--workers", type=int, default=None)
-    args = parser.parse_args()
+    args = parse_args(parser, sizes=[5])
 
     with private_sandbox():
         from workshop_lib.agents import read_agents_csv

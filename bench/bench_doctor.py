@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import by_operation, goal, perform_chapters, private_sandbox  # noqa: E402
+from _common import by_operation, goal, parse_args, perform_chapters, private_sandbox  # noqa: E402
 
 CALL_GOAL = 40
 SECONDS_GOAL = 5.0
@@ -26,7 +26,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10, 100, 1000])
     parser.add_argument("--runs", type=int, default=3)
-    args = parser.parse_args()
+    args = parse_args(parser, sizes=[3], runs=1)
 
     with private_sandbox():
         from workshop_lib.agents import Agent

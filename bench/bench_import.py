@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import ROOT, goal, private_sandbox  # noqa: E402
+from _common import ROOT, goal, parse_args, private_sandbox  # noqa: E402
 
 IMPORT_GOAL = 0.3
 
@@ -65,7 +65,7 @@ def whole_process() -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=7)
-    args = parser.parse_args()
+    args = parse_args(parser, runs=1)
     fresh(IMPORT)  # warm the OS file cache and the bytecode cache
     imports = [fresh(IMPORT) for _ in range(args.runs)]
     processes = [whole_process() for _ in range(args.runs)]

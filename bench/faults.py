@@ -30,7 +30,7 @@ ROOT = BENCH.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(BENCH)]
 os.environ["WORKSHOP_SANDBOX_CREATE_SECONDS"] = "0.2"  # before any sandbox starts: it inherits it
 
-from _common import goal  # noqa: E402
+from _common import goal, parse_args  # noqa: E402
 
 import bad_input_cases  # noqa: E402
 import fault_cases as fc  # noqa: E402
@@ -39,6 +39,11 @@ from workshop_lib.sandbox.client import control  # noqa: E402
 
 
 def main() -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    args = parse_args(parser)
+    smoke = args.smoke  # one transient kind, the decoys: proves the script works, not the figures
     started = time.perf_counter()
     lines: list[bool] = []
     with tempfile.TemporaryDirectory(prefix="bench-faults-") as folder:
@@ -53,7 +58,7 @@ def main() -> int:
         try:
             print("faults at every AWS call site of the whole workshop (first attempt of every call fails)")
             injected = survived = 0
-            for kind in TRANSIENT_KINDS:
+            for kind in TRANSIENT_KINDS[:1] if smoke else TRANSIENT_KINDS:
                 with learner() as ctx:
                     out = fc.transient_run(ctx, server.endpoint, kind)
                 injected += out.injected
@@ -68,6 +73,12 @@ def main() -> int:
             print(f"    cleanup           {cleaning.injected:>4} faults, {'everything deleted' if ok_cleanup else 'FAILED'}")
             lines.append(survived == injected > 0)
             goal("faults injected / survived", f"{injected} / {survived}", lines[-1], "all survived")
+            if smoke:
+                with learner() as ctx:
+                    decoys = fc.decoy_cleanup(ctx, server.endpoint)
+                lines.append(decoys.ok)
+                goal("decoys kept / ours removed", f"{decoys.kept_total} of {decoys.decoy_total}", lines[-1], "all kept")
+                return 0 if all(lines) else 1
 
             print("permanent faults at every call site, step by step (each call site fails for good, one at a time)")
             cases = []

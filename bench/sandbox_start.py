@@ -23,6 +23,9 @@ sys.path[:0] = [str(Path(__file__).resolve().parents[1]), str(Path(__file__).res
 from workshop_lib.sandbox.client import control  # noqa: E402
 from sandbox_seed import sandbox_client, seed_workshop  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import parse_args  # noqa: E402
+
 
 def free_port() -> int:
     with socket.socket() as probe:
@@ -47,7 +50,7 @@ def timed_start(home: Path, first_call) -> tuple[float, float]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=5)
-    args = parser.parse_args()
+    args = parse_args(parser, runs=1)
     os.environ.setdefault("WORKSHOP_SANDBOX_CREATE_SECONDS", "0.1")
     sandbox_client("http://127.0.0.1:1", "sts")  # import boto3 and load its models before timing
 

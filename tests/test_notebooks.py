@@ -56,3 +56,27 @@ def test_every_notebook_runs_top_to_bottom_and_every_step_is_done(learner, tmp_p
     again = run_notebooks(tmp_path / "run2", say=lambda m: None)
     assert again.ok
     assert sorted((e.kind, e.name) for e in st.load().ledger) == ledger
+
+
+def _notebook(folder, name, *sources):
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, folder / name)
+
+
+def test_the_runner_reports_every_notebook_after_a_failure_and_resets_each_namespace(tmp_path, monkeypatch):
+    from workshop_lib import runner
+
+    books = tmp_path / "books"
+    books.mkdir()
+    _notebook(books, "01_sets.ipynb", "leftover = 41")
+    _notebook(books, "02_fails.ipynb", "ok = 1", "raise ValueError('this notebook breaks')")
+    _notebook(books, "03_after.ipynb", "assert 'leftover' not in globals(), 'the namespace of 01 leaked'", "print('ran', 1 + 1)")
+    monkeypatch.setattr(runner, "NOTEBOOK_DIR", books)
+    report = run_notebooks(tmp_path / "out", say=lambda m: None)
+    assert [(n.name, n.ok) for n in report.notebooks] == [("01_sets.ipynb", True), ("02_fails.ipynb", False), ("03_after.ipynb", True)]
+    failed = report.notebooks[1]
+    assert failed.cell == 1 and "this notebook breaks" in failed.error
+    executed = nbformat.read(tmp_path / "out" / "03_after.ipynb", as_version=4)
+    assert len(executed.cells) == 2  # the runner's own cells are not left in the copy
+    assert "ran 2" in outputs_text(tmp_path / "out" / "03_after.ipynb")

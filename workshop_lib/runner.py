@@ -15,11 +15,17 @@ from typing import Callable
 from workshop_lib.errors import WorkshopError
 
 NOTEBOOK_DIR = Path(__file__).resolve().parents[1] / "notebooks"
-# Appended to each notebook while it runs (and removed before the copy is written): the kernel's API calls.
+# Put around each notebook while it runs (and removed before the copy is written): a first cell that resets the
+# namespace and notes the kernel's call count, a last cell that prints the API calls made since.
 CALLS_MARK = "__workshop_calls__"
+START_CELL = (
+    "get_ipython().run_line_magic('reset', '-f')\n"
+    "from workshop_lib.aws.session import CALLS as _calls\n"
+    "__workshop_calls_before__ = dict(_calls.counts)"
+)
 CALLS_CELL = (
     "import json as _json\nfrom workshop_lib.aws.session import CALLS as _calls\n"
-    f"print({CALLS_MARK!r} + _json.dumps({{f'{{s}}:{{o}}': n for (s, o), n in _calls.counts.items()}}))"
+    f"print({CALLS_MARK!r} + _json.dumps(_calls.since(__workshop_calls_before__).by_name()))"
 )
 
 
@@ -101,49 +107,80 @@ def run_notebooks(
     timeout: int = 600,
     say: Callable[[str], None] = print,
     kernel_name: str = "python3",
+    shared_kernel: bool = True,
 ) -> RunReport:
-    """Execute each notebook in order, stopping at the first failure; executed copies go to ``out_dir``."""
+    """Execute each notebook in order and report every one (a failure does not hide the notebooks after it).
+
+    With ``shared_kernel`` (the default) one kernel runs every notebook, as a learner's session would if they
+    kept one kernel: each notebook still gets its own client, outputs and executed copy, its namespace is reset
+    first, and its API calls are counted from its own start. A kernel that dies is replaced for the next
+    notebook. Without it, each notebook gets a fresh kernel (slower: ~1–2 s of start-up each).
+    """
     import shutil
     import tempfile
 
-    import nbformat
     from jupyter_client.manager import KernelManager
-    from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError
 
     from workshop_lib import settings as settings_mod
 
     out_dir.mkdir(parents=True, exist_ok=True)
     ipc_dir = Path(tempfile.mkdtemp(prefix="workshop-kernels-"))
     report = RunReport(started=_dt.datetime.now().replace(microsecond=0).isoformat(), target=settings_mod.load().target)
-    for path in workshop_notebooks(include):
-        nb = nbformat.read(path, as_version=4)
-        nb.cells.append(nbformat.v4.new_code_cell(CALLS_CELL, metadata={"tags": ["workshop-calls"]}))
+    kernels = iter(range(10_000))
+
+    def new_kernel() -> "KernelManager":
         # IPC transport: the kernel talks over local sockets in a private folder, not TCP ports.
-        km = KernelManager(kernel_name=kernel_name, transport="ipc", ip=str(ipc_dir / path.stem))
-        client = NotebookClient(nb, km=km, timeout=timeout, kernel_name=kernel_name, resources={"metadata": {"path": str(path.parent)}}, store_widget_state=True)
-        started = time.monotonic()
-        say(f"running {path.name} …")
-        try:
-            client.execute()
-            result = NotebookResult(path.name, True, time.monotonic() - started)
-        except CellExecutionError as exc:
-            failed = next((i for i, c in enumerate(nb.cells) if c.get("cell_type") == "code" and any(o.get("output_type") == "error" for o in c.get("outputs", []))), None)
-            result = NotebookResult(path.name, False, time.monotonic() - started, f"{exc.ename}: {exc.evalue}", failed)
-        except Exception as exc:  # noqa: BLE001 - a kernel that dies or times out is reported, not raised
-            result = NotebookResult(path.name, False, time.monotonic() - started, f"{type(exc).__name__}: {exc}")
-        finally:
-            if km.has_kernel:
+        km = KernelManager(kernel_name=kernel_name, transport="ipc", ip=str(ipc_dir / f"k{next(kernels)}"))
+        km.start_kernel(cwd=str(notebook_dir()))
+        return km
+
+    km = None
+    try:
+        for path in workshop_notebooks(include):
+            if km is None or not km.is_alive():
+                if km is not None:
+                    km.shutdown_kernel(now=True)
+                km = new_kernel()
+            result = _run_one(path, km, out_dir, timeout, kernel_name, say)
+            report.calls = merge_calls(report.calls, result.calls)
+            report.notebooks.append(result)
+            if not shared_kernel:
                 km.shutdown_kernel(now=False)
-        result.calls = _kernel_calls(nb.cells.pop())
-        report.calls = merge_calls(report.calls, result.calls)
-        nbformat.write(nb, out_dir / path.name)
-        report.notebooks.append(result)
-        say(f"  {'ok' if result.ok else 'FAILED: ' + result.error} ({result.seconds:.1f} s)")
-        if not result.ok:
-            break
-    shutil.rmtree(ipc_dir, ignore_errors=True)
+                km = None
+    finally:
+        if km is not None and km.has_kernel:
+            km.shutdown_kernel(now=False)
+        shutil.rmtree(ipc_dir, ignore_errors=True)
     return report
+
+
+def _run_one(path: Path, km, out_dir: Path, timeout: int, kernel_name: str, say: Callable[[str], None]) -> NotebookResult:
+    """One notebook in the kernel ``km``: a hidden first cell resets the namespace and notes the call count,
+    a hidden last cell prints the calls made since; both are removed before the executed copy is written."""
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+
+    nb = nbformat.read(path, as_version=4)
+    nb.cells.insert(0, nbformat.v4.new_code_cell(START_CELL, metadata={"tags": ["workshop-calls"]}))
+    nb.cells.append(nbformat.v4.new_code_cell(CALLS_CELL, metadata={"tags": ["workshop-calls"]}))
+    client = NotebookClient(nb, km=km, timeout=timeout, kernel_name=kernel_name,
+                            resources={"metadata": {"path": str(path.parent)}}, store_widget_state=True)
+    started = time.monotonic()
+    say(f"running {path.name} …")
+    try:
+        client.execute()
+        result = NotebookResult(path.name, True, time.monotonic() - started)
+    except CellExecutionError as exc:
+        failed = next((i for i, c in enumerate(nb.cells) if c.get("cell_type") == "code" and any(o.get("output_type") == "error" for o in c.get("outputs", []))), None)
+        result = NotebookResult(path.name, False, time.monotonic() - started, f"{exc.ename}: {exc.evalue}", None if failed is None else failed - 1)
+    except Exception as exc:  # noqa: BLE001 - a kernel that dies or times out is reported, not raised
+        result = NotebookResult(path.name, False, time.monotonic() - started, f"{type(exc).__name__}: {exc}")
+    nb.cells.pop(0)
+    result.calls = _kernel_calls(nb.cells.pop())
+    nbformat.write(nb, out_dir / path.name)
+    say(f"  {'ok' if result.ok else 'FAILED: ' + result.error} ({result.seconds:.1f} s)")
+    return result
 
 
 def _kernel_calls(cell) -> dict[str, int]:

@@ -95,8 +95,9 @@ def run_run(args: argparse.Namespace) -> int:
     path = write_report(report, out)
     print(f"report: {path}")
     if not report.ok:
-        failed = next(n for n in report.notebooks if not n.ok)
-        print(f"{failed.name} failed at cell {failed.cell}: {failed.error}", file=sys.stderr)
+        for failed in (n for n in report.notebooks if not n.ok):
+            where = f" at cell {failed.cell}" if failed.cell is not None else ""
+            print(f"{failed.name} failed{where}: {failed.error}", file=sys.stderr)
         return 1
     return 0
 
