@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import ROOT, by_operation, goal  # noqa: E402
+from _common import ROOT, by_operation, goal, parse_args  # noqa: E402
 
 WALL_GOAL = 60.0
 RATIO_GOAL = 1.5
@@ -169,16 +169,24 @@ def writes(calls: dict[str, int]) -> int:
 
 
 def main() -> int:
+    import argparse
+
     sys.path.insert(0, str(ROOT))
     from workshop_lib.sandbox.client import control
 
+    args = parse_args(argparse.ArgumentParser(description=__doc__.split("\n")[0]))
+    only = ("--only", "00") if args.smoke else ()  # a smoke run: the first notebook only, once
     with tempfile.TemporaryDirectory(prefix="bench-run-") as folder:
         home = Path(folder) / "home"
         try:
-            first_s, first = run(home, Path(folder) / "run1", "--fresh")
-            second_s, second = run(home, Path(folder) / "run2")
+            first_s, first = run(home, Path(folder) / "run1", "--fresh", *only)
+            second_s, second = (first_s, first) if args.smoke else run(home, Path(folder) / "run2")
         finally:
             control.stop(home)
+    if args.smoke:
+        failed = [n["name"] for n in first.get("notebooks", []) if not n["ok"]] or ([] if first else ["(no report)"])
+        goal("smoke: first notebook headless", f"{first_s:.1f} s", not failed, "runs")
+        return 1 if failed else 0
     print("the full headless workshop: connect-sso-workshop run --target sandbox --fresh, then again without --fresh")
     not_done = [s for s in first.get("steps", []) if s["status"] not in ("done", "unknown")]
     failed = [n["name"] for n in first.get("notebooks", []) if not n["ok"]]

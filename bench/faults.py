@@ -65,6 +65,14 @@ def main() -> int:
                 survived += out.survived
                 print(f"    {kind:<17} {out.injected:>4} faults on {len(out.call_sites)} operations, {out.attempts} attempts, "
                       f"{'completed' if out.ok else 'FAILED: ' + str(out.not_done or out.file_problems)} in {out.seconds:.1f} s")
+            if smoke:  # the first kind only, then the decoys: proves the script works
+                lines.append(survived == injected > 0)
+                goal("faults injected / survived", f"{injected} / {survived}", lines[-1], "all survived")
+                with learner() as ctx:
+                    decoys = fc.decoy_cleanup(ctx, server.endpoint)
+                lines.append(decoys.ok)
+                goal("decoys kept / ours removed", f"{decoys.kept_total} of {decoys.decoy_total}", lines[-1], "all kept")
+                return 0 if all(lines) else 1
             with learner() as ctx:
                 cleaning = fc.cleanup_faults(ctx, server.endpoint)
             ok_cleanup = not cleaning.transient_failed and not cleaning.left_after_transient
@@ -73,12 +81,6 @@ def main() -> int:
             print(f"    cleanup           {cleaning.injected:>4} faults, {'everything deleted' if ok_cleanup else 'FAILED'}")
             lines.append(survived == injected > 0)
             goal("faults injected / survived", f"{injected} / {survived}", lines[-1], "all survived")
-            if smoke:
-                with learner() as ctx:
-                    decoys = fc.decoy_cleanup(ctx, server.endpoint)
-                lines.append(decoys.ok)
-                goal("decoys kept / ours removed", f"{decoys.kept_total} of {decoys.decoy_total}", lines[-1], "all kept")
-                return 0 if all(lines) else 1
 
             print("permanent faults at every call site, step by step (each call site fails for good, one at a time)")
             cases = []

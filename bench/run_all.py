@@ -23,8 +23,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import MISS, PASS, ROOT, machine  # noqa: E402
 
 BENCH = Path(__file__).resolve().parent
-# In this order: quick ones first. Scripts not present (written by someone else, later) are skipped.
-SCRIPTS = ("bench_import.py", "sandbox_start.py", "bench_sandbox.py", "bench_doctor.py", "bench_agents.py", "bench_run.py", "faults.py")
+# In this order: quick ones first; any other script in bench/ runs after these, so none can be forgotten.
+ORDER = ("bench_import.py", "sandbox_start.py", "bench_sandbox.py", "bench_doctor.py", "bench_agents.py", "bench_run.py", "faults.py")
+
+
+def scripts() -> list[str]:
+    """Every bench script: the known ones in ORDER, then the rest by name (helpers start with an underscore)."""
+    present = {p.name for p in BENCH.glob("*.py") if not p.name.startswith("_") and p.name != Path(__file__).name}
+    return [s for s in ORDER if s in present] + sorted(present - set(ORDER))
 RESULTS = BENCH / "RESULTS.md"
 _MEDIAN_GOAL = re.compile(r"^\s*(?P<label>.+?)\s+median (?P<value>[\d.]+) s.*\(goal ≤ (?P<goal>[\d.]+) s\)")
 
@@ -46,12 +52,12 @@ def goal_rows(output: str) -> list[tuple[str, str, str, bool]]:
     return rows
 
 
-def run_script(name: str) -> tuple[int, str, float]:
+def run_script(name: str, *extra: str) -> tuple[int, str, float]:
     env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1")
     for var in ("WORKSHOP_SANDBOX_ENDPOINT",):  # every script makes its own sandbox
         env.pop(var, None)
     started = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, str(BENCH / name)], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen([sys.executable, str(BENCH / name), *extra], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     lines = []
     assert proc.stdout is not None
     for line in proc.stdout:
@@ -63,8 +69,9 @@ def run_script(name: str) -> tuple[int, str, float]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--only", nargs="+", help="run only these scripts (names with or without .py)")
+    parser.add_argument("--smoke", action="store_true", help="run each script at a tiny size to prove it works; RESULTS.md is not written")
     args = parser.parse_args()
-    wanted = [s for s in SCRIPTS if (BENCH / s).exists()]
+    wanted = scripts()
     if args.only:
         only = {o if o.endswith(".py") else o + ".py" for o in args.only}
         wanted = [s for s in wanted if s in only]
@@ -72,11 +79,15 @@ def main() -> int:
     outputs: list[tuple[str, int, str, float]] = []
     for name in wanted:
         print(f"\n== {name}", flush=True)
-        code, output, seconds = run_script(name)
+        code, output, seconds = run_script(name, *(["--smoke"] if args.smoke else []))
         outputs.append((name, code, output, seconds))
         if code:
             print(f"  {name} exited with {code}", flush=True)
 
+    if args.smoke:
+        failed = [name for name, code, _o, _s in outputs if code]
+        print(f"\nsmoke run: {len(outputs) - len(failed)} of {len(outputs)} scripts worked" + (f"; failed: {', '.join(failed)}" if failed else ""))
+        return 1 if failed else 0
     box = machine()
     lines = [f"# Benchmark results", "", f"Run {started.isoformat()} with `make bench` (bench/run_all.py), against the embedded sandbox.", "",
              "## Machine", "", "| | |", "|---|---|"]
