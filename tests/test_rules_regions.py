@@ -135,3 +135,21 @@ def test_all_regions_maps_a_client_name_to_its_endpoint_prefix():
 def test_all_regions_rejects_an_unknown_service():
     with pytest.raises(InputError, match="'connekt' is not an AWS service"):
         all_regions("aws", "connekt")
+
+
+def test_the_generated_region_table_matches_the_installed_botocore():
+    """rules/ reads no files: its Region table is generated. After a botocore upgrade, regenerate it."""
+    sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[1] / "scripts"))
+    import make_region_table
+
+    from workshop_lib.rules import _region_table
+
+    expected = make_region_table.build()
+    assert (_region_table.PARTITIONS, _region_table.SERVICE_REGIONS) == (expected["partitions"], expected["services"]), (
+        "The Region table is out of date: run `.venv/bin/python scripts/make_region_table.py`.")
+
+
+def test_an_unknown_service_is_named_with_the_services_the_workshop_knows():
+    with pytest.raises(InputError) as raised:
+        validate_region("us-east-1", service="not-a-service")
+    assert "not-a-service" in str(raised.value) and "connect" in raised.value.describe()

@@ -1,4 +1,8 @@
-"""AWS Regions and partitions, read from botocore's bundled endpoint data (never a hand-typed list)."""
+"""AWS Regions and partitions, from botocore's endpoint data (never a hand-typed list).
+
+Pure: the data is a table generated from botocore by scripts/make_region_table.py (rules do no I/O), and
+tests/test_rules_regions.py checks that it matches the installed botocore.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import functools
 import re
 
 from workshop_lib.errors import InputError
+from workshop_lib.rules._region_table import PARTITIONS, SERVICE_REGIONS
 
 SERVICE_NAMES = {
     "connect": "Amazon Connect",
@@ -19,58 +24,32 @@ SERVICE_NAMES = {
 WORKSHOP_PARTITIONS = ("aws", "aws-us-gov")
 
 
-@functools.lru_cache(maxsize=1)
-def _endpoint_data() -> dict:
-    """botocore's endpoints.json, loaded once (botocore is imported here so importing rules stays fast)."""
-    import botocore.loaders
-
-    return botocore.loaders.create_loader().load_data("endpoints")
-
-
-@functools.lru_cache(maxsize=None)
 def _partition(partition: str) -> dict:
-    for data in _endpoint_data()["partitions"]:
-        if data["partition"] == partition:
-            return data
-    known = ", ".join(p["partition"] for p in _endpoint_data()["partitions"])
-    raise InputError(
-        f"'{partition}' is not an AWS partition.",
-        fix=f"Use one of: {known} (the workshop supports aws and aws-us-gov).",
-    )
-
-
-@functools.lru_cache(maxsize=None)
-def _endpoint_prefix(service: str) -> str:
-    """The key of a service in the endpoint data ('sso-admin' is 'sso'), as botocore's own session finds it."""
-    import botocore.exceptions
-    import botocore.loaders
-
     try:
-        model = botocore.loaders.create_loader().load_service_model(service, "service-2")
-    except botocore.exceptions.UnknownServiceError:
-        raise InputError(f"'{service}' is not an AWS service that botocore knows.",
-                         fix="Use a boto3 client name such as connect or sso-admin.") from None
-    return model["metadata"].get("endpointPrefix", service)
+        return PARTITIONS[partition]
+    except KeyError:
+        raise InputError(
+            f"'{partition}' is not an AWS partition.",
+            fix=f"Use one of: {', '.join(PARTITIONS)} (the workshop supports aws and aws-us-gov).",
+        ) from None
 
 
-@functools.lru_cache(maxsize=None)
 def _regions(partition: str, service: str | None) -> tuple[str, ...]:
     data = _partition(partition)
     if service is None:
-        return tuple(sorted(data["regions"]))
-    endpoints = data["services"].get(_endpoint_prefix(service), {}).get("endpoints", {})
-    # Only real Regions: drops "fips-…" aliases and global endpoints such as "aws-global".
-    return tuple(sorted(name for name in endpoints if name in data["regions"]))
+        return tuple(data["regions"])
+    try:
+        return SERVICE_REGIONS[f"{partition} {service}"]
+    except KeyError:
+        known = sorted({key.split(" ", 1)[1] for key in SERVICE_REGIONS})
+        raise InputError(f"'{service}' is not an AWS service whose Regions the workshop knows.",
+                         fix=f"Use a boto3 client name such as {', '.join(known)}.") from None
 
 
 @functools.lru_cache(maxsize=1)
 def _every_region() -> dict[str, str]:
     """Every Region botocore knows, mapped to its partition."""
-    return {
-        region: data["partition"]
-        for data in _endpoint_data()["partitions"]
-        for region in data["regions"]
-    }
+    return {region: name for name, data in PARTITIONS.items() for region in data["regions"]}
 
 
 def service_name(service: str) -> str:
@@ -83,7 +62,7 @@ def region_description(region: str) -> str:
     partition = _every_region().get(region)
     if partition is None:
         return ""
-    return _partition(partition)["regions"][region].get("description", "")
+    return PARTITIONS[partition]["regions"][region]
 
 
 def all_regions(partition: str = "aws", service: str | None = None) -> list[str]:
@@ -101,9 +80,9 @@ def partition_of(region: str) -> str:
     known = _every_region().get(region)
     if known:
         return known
-    for data in _endpoint_data()["partitions"]:
-        if re.match(data["regionRegex"], region):
-            return data["partition"]
+    for name, data in PARTITIONS.items():
+        if re.match(data["regex"], region):
+            return name
     raise InputError(
         f"'{region}' does not look like an AWS Region name, so its partition is unknown.",
         fix="Use a Region code such as us-east-1 or us-gov-west-1.",
