@@ -85,7 +85,7 @@ def test_iam_refuses_a_bad_mode_a_bad_key_and_a_third_key(workshop):
     assert len(iam.get_saml_provider(SAMLProviderArn=workshop.provider_arn)["PrivateKeyList"]) == 1
 
 
-def test_the_doctor_reads_the_encryption_settings_from_the_sandbox(world):
+def test_the_doctor_reads_the_encryption_settings_from_the_sandbox(world):  # noqa: F811 - the imported fixture
     """The whole chain: GetSAMLProvider's AssertionEncryptionMode reaches the doctor through gathered facts."""
     iam = world.client("iam")
     provider = f"arn:aws:iam::{world.account}:saml-provider/{AGENT_PROVIDER}"

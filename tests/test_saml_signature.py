@@ -268,7 +268,7 @@ def test_google_corpus_response_fails_against_google_metadata_with_signature_wor
     if not (response.is_file() and google.is_file()):
         pytest.skip("../shared/realworld is not available")
     with pytest.raises(SamlError) as caught:
-        verify_response(response.read_bytes(), metadata=google, now=NOW - timedelta(days=365))
+        verify_response(response.read_bytes(), metadata=google.read_bytes(), now=NOW - timedelta(days=365))
     assert caught.value.message.startswith("Response signature invalid")
 
 

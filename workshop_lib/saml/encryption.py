@@ -68,7 +68,7 @@ def load_private_key(pem: bytes | str):
     except TypeError:
         raise SamlError("The decryption key is protected by a passphrase, which this tool does not ask for.",
                         fix="Export it without a passphrase, for example: openssl pkey -in key.pem -out plain.pem") from None
-    except (ValueError, TypeError):
+    except ValueError:
         raise SamlError("The decryption key cannot be read as a PEM private key.", fix=_KEY_FIX) from None
     if not isinstance(key, rsa.RSAPrivateKey):
         raise SamlError(f"The decryption key is a {type(key).__name__.replace('PrivateKey', '').lstrip('_')} key; "

@@ -6,7 +6,6 @@ import os
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 
 from workshop_lib.errors import SamlError
 from workshop_lib.findings import Finding, Severity
@@ -83,7 +82,7 @@ class MetadataReport:
 
 
 def load_metadata(source: bytes | str | os.PathLike, *, now: datetime | None = None) -> MetadataReport:
-    """Parse IdP metadata from bytes, XML text or a file path and check it against IAM's rules (aws-facts §7)."""
+    """Parse IdP metadata from bytes or XML text and check it against IAM's rules (aws-facts §7). Reads no file."""
     now = _aware(now)
     data = _read_source(source)
     report = MetadataReport()
@@ -360,39 +359,21 @@ def _der_certificate(data: bytes) -> CertificateInfo:
 
 # ---- helpers ------------------------------------------------------------------------------------
 
-def _read_source(source: bytes | str | os.PathLike) -> bytes | str:
+def _read_source(source: bytes | str) -> bytes | str:
+    """The document itself; saml/ reads no files (the callers do: the CLI, the upload widget, the sandbox)."""
     if isinstance(source, (bytes, bytearray, memoryview)):
         return bytes(source)
     if isinstance(source, str):
         head = source.lstrip("\ufeff \t\r\n")
         if head.startswith("<") or "\n" in source or "-----BEGIN" in source or len(source) > 4096:
             return source
-        path = Path(source)
-        if path.is_file():
-            return _read_path(path)
         raise SamlError(
-            "This is neither SAML metadata XML nor the path of an existing file.",
-            fix="Pass the metadata file's path, or its contents as text or bytes.",
-        )
+            "This is neither SAML metadata XML nor the metadata's text: load_metadata takes the document itself, "
+            "not a file name.", fix="Read the file first, for example load_metadata(Path('metadata.xml').read_bytes()).")
     if isinstance(source, os.PathLike):
-        return _read_path(Path(source))
-    raise SamlError(f"Metadata must be bytes, text or a path, not {type(source).__name__}.")
-
-
-def _read_path(path: Path) -> bytes:
-    try:
-        size = path.stat().st_size
-        if size > 4 * MAX_METADATA_CHARS:
-            raise SamlError(f"The file {path} is {size:,} bytes, far more than any SAML metadata.",
-                            fix="Check that you chose the metadata file.")
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise SamlError(f"The metadata file {path} does not exist.", fix="Check the path and the file name.") from None
-    except IsADirectoryError:
-        raise SamlError(f"{path} is a folder, not a metadata file.", fix="Give the path of the .xml file.") from None
-    except PermissionError:
-        raise SamlError(f"The metadata file {path} cannot be read (permission denied).",
-                        fix="Check the file's permissions.") from None
+        raise SamlError(f"load_metadata takes the metadata document itself, not the path {os.fspath(source)!r}.",
+                        fix="Read the file first, for example load_metadata(Path('metadata.xml').read_bytes()).")
+    raise SamlError(f"Metadata must be bytes or text, not {type(source).__name__}.")
 
 
 def _f5(check: str, message: str, *, fix: str = "", details: dict | None = None) -> Finding:

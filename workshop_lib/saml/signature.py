@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import os
 import warnings
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -39,7 +38,7 @@ class VerifiedResponse:
 def verify_response(
     data: bytes | str,
     *,
-    metadata: MetadataReport | bytes | str | os.PathLike | None = None,
+    metadata: MetadataReport | bytes | str | None = None,
     certificates: Iterable | None = None,
     now: datetime | None = None,
     private_key=None,
