@@ -11,4 +11,5 @@ COMMAND_MODULES = (
     "workshop_lib.commands.doctor",
     "workshop_lib.commands.workshop",
     "workshop_lib.commands.agents",
+    "workshop_lib.commands.event",
 )
