@@ -4,7 +4,7 @@ system user running the whole workshop headless in their own server at the same 
 Per attendee: peak memory (PSS: server + kernels + sandbox, shared pages split fairly), wall time of the run, CPU
 seconds; for the facilitator: how long each attendee's status takes. Needs root, Node.js and npm, as the event test.
 
-    .venv/bin/python bench/bench_event.py [--sizes 1 2 4 8] [--smoke]      (BENCH_SMOKE=1 is the same as --smoke)
+    .venv/bin/python bench/bench_event.py [--sizes 1 2 4 8] [--only NN] [--smoke]
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import ROOT, goal  # noqa: E402
+from _common import ROOT, goal, parse_args  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "tests"))
 STATUS_GOAL = 1.0  # seconds per attendee for the facilitator's view, at most
@@ -142,17 +142,16 @@ def one_size(n: int, only: list[str]) -> dict:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1, 2, 4, 8])
-    parser.add_argument("--smoke", action="store_true", help="one attendee, notebook 00 only: proves the script works")
-    args = parser.parse_args()
+    parser.add_argument("--only", action="append", default=[], metavar="NN", help="run only these notebooks (default: all)")
+    args = parse_args(parser, sizes=[1], only=["00"])  # --smoke: one attendee, notebook 00 only
     from event_hub_fixture import why_not
 
     reason = why_not()
     if reason:
         print(f"bench_event skipped: {reason}")
         return 0
-    smoke = args.smoke or os.environ.get("BENCH_SMOKE") == "1"
-    sizes, only = ([1], ["00"]) if smoke else (args.sizes, [])
-    print(f"an event on one machine: {os.cpu_count()} CPUs; attendees run {'notebook 00 only (smoke)' if smoke else 'the whole workshop'} at the same time")
+    sizes, only = args.sizes, args.only
+    print(f"an event on one machine: {os.cpu_count()} CPUs; attendees run {'notebooks ' + ', '.join(only) if only else 'the whole workshop'} at the same time")
     print(f"{'attendees':>9} {'spawn s':>8} {'wall s':>7} {'per-attendee run s (min–max)':>29} {'peak MB/attendee (max)':>23} {'CPU-s/attendee':>15} {'machine busy':>9} {'all ok':>7}")
     worst_status = 0.0
     for n in sizes:

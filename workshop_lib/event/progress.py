@@ -111,6 +111,6 @@ def ready_to_check() -> bool:
 def _sandbox_running() -> bool:
     import os
 
-    from workshop_lib.sandbox import control
+    from workshop_lib.sandbox.client import control
 
     return bool(os.environ.get("WORKSHOP_SANDBOX_ENDPOINT") or control.recorded_endpoint())
