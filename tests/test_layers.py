@@ -34,12 +34,13 @@ ALLOWED: dict[str, set[str]] = {
     "doctor": FOUNDATION | {"rules", "saml", "settings", "aws", "aws.session", "aws.paging", "aws.errors", "context", "metadata_files", "sandbox.client"},
     "chapters": FOUNDATION | {"rules", "saml", "settings", "aws", "aws.session", "aws.paging", "aws.errors", "context", "doctor", "agents", "metadata_files", "sandbox.client"},
 }
+ALLOWED["edge"] = FOUNDATION | {"aws.errors"}  # the one error edge, for notebooks and the CLI
 ABOVE_CHAPTERS = set(ALLOWED) - {"sandbox.server"}
 ALLOWED["runner"] = ABOVE_CHAPTERS | {"chapters"}
 ALLOWED["event"] = ABOVE_CHAPTERS | {"chapters"}
 ALLOWED["ui"] = ABOVE_CHAPTERS | {"chapters", "environment"}
 ALLOWED["commands"] = ABOVE_CHAPTERS | {"chapters", "ui", "runner", "event", "environment"}
-ALLOWED["cli"] = {"commands", "errors"}
+ALLOWED["cli"] = {"commands", "errors", "edge"}
 ALLOWED["<package>"] = {"errors"}
 
 # Third-party packages a pure layer must not import (boto3/botocore mean I/O; widgets mean a browser).

@@ -8,7 +8,6 @@ import sys
 from typing import Sequence
 
 from workshop_lib.commands import COMMAND_MODULES
-from workshop_lib.errors import InputError, WorkshopError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -40,21 +39,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     try:
         return int(args.func(args) or 0)
-    except InputError as exc:
-        print(f"connect-sso-workshop: {exc.describe()}", file=sys.stderr)
-        return EXIT_USAGE
-    except WorkshopError as exc:
-        print(f"connect-sso-workshop: {exc.describe()}", file=sys.stderr)
-        return EXIT_FINDINGS
     except BrokenPipeError:  # `... | head` closed the pipe: not an error worth a traceback
         import os
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
-    except KeyboardInterrupt:
-        print("connect-sso-workshop: interrupted; run the same command again to continue.", file=sys.stderr)
-        return 130
+    except Exception as exc:  # noqa: BLE001 - the command's edge: every failure is a sentence (workshop_lib.edge)
+        return _explain(exc)
+    except KeyboardInterrupt as exc:
+        return _explain(exc)
 
+
+def _explain(exc: BaseException) -> int:
+    """Print the sentence for ``exc`` (and, with CONNECT_SSO_WORKSHOP_DEBUG=1, its traceback); return the exit code."""
+    import os
+
+    from workshop_lib.edge import explain
+
+    told = explain(exc)
+    print(f"connect-sso-workshop: {told.sentence}", file=sys.stderr)
+    if told.detail and os.environ.get("CONNECT_SSO_WORKSHOP_DEBUG"):
+        print(told.detail, file=sys.stderr, end="")
+    elif not told.expected:
+        print("(Set CONNECT_SSO_WORKSHOP_DEBUG=1 to see the technical detail.)", file=sys.stderr)
+    return told.exit_code
 
 if __name__ == "__main__":
     sys.exit(main())

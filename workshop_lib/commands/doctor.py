@@ -22,7 +22,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Print findings grouped by severity; exit 0 when nothing is wrong, 1 otherwise."""
     from workshop_lib.doctor import run_doctor
-    from workshop_lib.errors import WorkshopError
 
     for stream in (sys.stdout, sys.stderr):
         reconfigure = getattr(stream, "reconfigure", None)
@@ -31,14 +30,7 @@ def run(args: argparse.Namespace) -> int:
                 reconfigure(errors="backslashreplace")
             except (ValueError, OSError):
                 pass
-    try:
-        report = run_doctor(console_settings=None if args.no_console else "auto")
-    except WorkshopError:
-        raise  # cli.main prints it as a sentence with its fix
-    except Exception as exc:  # noqa: BLE001 - the command's edge: a sentence, never a traceback
-        print(f"connect-sso-workshop: the doctor stopped unexpectedly ({type(exc).__name__}: {exc}).", file=sys.stderr)
-        print("Run it again; if it keeps failing, please report it with this line.", file=sys.stderr)
-        return EXIT_FINDINGS
+    report = run_doctor(console_settings=None if args.no_console else "auto")  # failures: cli.main's edge
     for line in report.lines():
         print(line)
     if args.calls:

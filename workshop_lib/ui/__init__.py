@@ -14,18 +14,18 @@ from workshop_lib.errors import WorkshopError
 
 
 def _friendly(fn: Callable) -> Callable:
-    """A cell shows a sentence, never a traceback, when settings or the sandbox are not usable."""
+    """A cell shows a sentence, never a traceback, whatever goes wrong (workshop_lib.edge)."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
-        except WorkshopError as exc:
+        except Exception as exc:  # noqa: BLE001 - the notebook's edge: a sentence, the detail behind a disclosure
             import ipywidgets as W
 
-            from workshop_lib.ui.widgets import message_html
+            from workshop_lib.edge import as_html
 
-            return W.HTML(message_html(exc.describe(), "error"))
+            return W.HTML(as_html(exc))
 
     return wrapper
 
