@@ -46,7 +46,7 @@ NOTEBOOKS["00_start_here"] = header("00") + [
         "If you already have a SAML instance, pick it or paste its ID or ARN; otherwise chapter 01 creates one. "
         "Every change is saved at once; the other notebooks read the same settings."
     ),
-    new_code_cell("form = ui.start()\nform"),
+    new_code_cell("ui.start()"),
     *step_cells("start.preflight", "The preflight reads who you are (account and caller) and whether the account is an Organization's management account, which Identity Center needs. It changes nothing."),
     new_markdown_cell("The status board shows every step of the workshop. Come back to it at any time."),
     new_code_cell("ui.status_board()"),
