@@ -81,6 +81,10 @@ def add_parser(subparsers: Any) -> None:
     sign_in.add_argument("--saml-out", type=Path, help="save the signed SAML response (XML) here")
     sign_in.set_defaults(func=_sign_in)
 
+    from workshop_lib.commands.seed import add_seed_parser  # `sandbox seed busy-account`
+
+    add_seed_parser(sub, type(parser))
+
 
 def _usage(parser: argparse.ArgumentParser) -> int:
     parser.print_help()
