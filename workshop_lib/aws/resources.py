@@ -115,7 +115,7 @@ def ensure_instance(ctx: "Context", alias: str) -> dict:
     return describe_instance(ctx, created["Id"]) or {"Id": created["Id"], "Arn": created["Arn"], "InstanceStatus": "CREATION_IN_PROGRESS"}
 
 
-def wait_instance_active(ctx: "Context", timeout: float = 600.0, poll: float = 0.5) -> dict:
+def wait_instance_active(ctx: "Context", timeout: float = 600.0, poll: float = 0.2) -> dict:
     """Poll until the instance is ACTIVE, reporting progress; creation takes a few minutes on AWS."""
     started = time.monotonic()
     delay = poll
