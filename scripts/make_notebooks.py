@@ -44,11 +44,16 @@ NOTEBOOKS["00_start_here"] = header("00") + [
     new_markdown_cell(
         "Choose where the workshop works. Amazon Connect is offered in fewer Regions than most services, so the Region list only shows those. "
         "If you already have a SAML instance, pick it or paste its ID or ARN; otherwise chapter 01 creates one. "
+        "**Agents land on** chooses where agents arrive after signing in (the Contact Control Panel or the agent workspace). "
+        "A **name prefix** is only needed when several people share one AWS account: it goes in front of every name the workshop creates. "
         "Every change is saved at once; the other notebooks read the same settings."
     ),
     new_code_cell("ui.start()"),
     *step_cells("start.preflight", "The preflight reads who you are (account and caller) and whether the account is an Organization's management account, which Identity Center needs. It changes nothing."),
-    new_markdown_cell("The status board shows every step of the workshop. Come back to it at any time."),
+    new_markdown_cell(
+        "The status board shows every step of the workshop, with the same badges as the cards: ⬜ *to do* until you get there, ✅ *done*, "
+        "❌ *wrong* with the fix. Above it, the sign-in chain is drawn link by link: hover over or click a link to see its resource. Come back to it at any time."
+    ),
     new_code_cell("ui.status_board()"),
 ]
 
@@ -97,7 +102,7 @@ NOTEBOOKS["03_agent_application"] = header("03") + [
     new_markdown_cell(
         "After AWS signs the agent in, the browser follows the **relay state** to your instance. It is built from the instance's Region and ID, "
         "with the destination URL-encoded: `%2Fccp-v2` is the Contact Control Panel (`%2Fagent-app-v2` would be the agent workspace). "
-        "Old guides use `%2Fconnect%2Fccp`, the legacy path; don't."
+        "Old guides use `%2Fconnect%2Fccp`, the legacy path; don't. Which destination agents get is the **Agents land on** choice in 00_start_here."
     ),
     *step_cells("agent.app.relay_state", "Set the relay state. On a real account no API can read it back, so the card asks you to check it by eye."),
 ]
@@ -127,9 +132,9 @@ NOTEBOOKS["05_agents"] = header("05") + [
         "who signs in. The link between the two is the email: it becomes the RoleSessionName, which must equal the Connect username "
         "character for character, case included. Plus-addressing (`me+agent@…`) can never match, because `+` is not allowed in a Connect username."
     ),
-    *step_cells("agents.connect_users", "Create the Connect users `agent1@connect-workshop.com` and `agent2@connect-workshop.com`."),
+    *step_cells("agents.connect_users", "Create a Connect user for each agent: by default `agent1@connect-workshop.com` and `agent2@connect-workshop.com`, plus anyone you import below. The card lists who."),
     *step_cells("agents.idc_users", "Create the same people in Identity Center, with the same emails."),
-    *step_cells("agents.group", "Put them in the `ConnectAgents` group."),
+    *step_cells("agents.group", "Put them in the agents' group (`ConnectAgents` unless you set a name prefix; the card shows the name in use)."),
     *step_cells("agents.assignment", "Assign the group to the agent application, so its tile appears in their portal."),
     *step_cells("agents.passwords", "Give each agent a one-time password (console only; the example domains cannot receive invitation emails)."),
     new_markdown_cell(
@@ -156,9 +161,14 @@ NOTEBOOKS["06_admins"] = header("06") + [
     *step_cells("admin.app.mappings", "The Role attribute of the admin application pairs the admin role with the admin provider."),
     *step_cells("admins.connect_users", "The Connect user for the administrator, with the *Admin* security profile."),
     *step_cells("admins.idc_users", "The administrator in Identity Center, with the same email."),
-    *step_cells("admins.group", "The `ConnectAdmins` group."),
+    *step_cells("admins.group", "The administrators' group (`ConnectAdmins` unless you set a name prefix)."),
     *step_cells("admins.assignment", "Assign it to the admin application."),
     *step_cells("admins.passwords", "A one-time password for the administrator."),
+    *step_cells(
+        "admin.emergency_access",
+        "With SAML there are no passwords in Amazon Connect: if the chain breaks, no administrator reaches the admin website (F21). "
+        "The card says what emergency access is and where the console offers it.",
+    ),
 ]
 
 NOTEBOOKS["07_sign_in"] = header("07") + [
@@ -167,17 +177,18 @@ NOTEBOOKS["07_sign_in"] = header("07") + [
         "and assumes the role; the browser follows the relay state; Amazon Connect asks for a federation token and looks up the user named like "
         "the RoleSessionName. In the sandbox the whole path is simulated, with AWS's own error messages. On a real account, sign in in a private window."
     ),
-    *step_cells("signin.agent", "Sign in as `agent1@connect-workshop.com` through the agent application:"),
+    *step_cells("signin.agent", "Sign in as the first agent (the card names them) through the agent application:"),
     *step_cells("signin.admin", "Sign in as the administrator through the admin application:"),
     new_markdown_cell(
-        "The **doctor** reads every link of the chain that an API can read and names what is broken (failure modes F1–F21), with the fix. "
+        "The **doctor** reads every link of the chain that an API can read and names what is broken (failure modes F1–F22), with the fix. "
+        "It draws the chain for agents and for administrators: a red link is broken and carries its F-number; hover over or click a link to see its resource. "
         "What no API can read is listed as *verify by eye*, with the exact expected value."
     ),
     new_code_cell("ui.doctor()"),
     new_markdown_cell(
         "When a real sign-in fails, copy the `SAMLResponse` from your browser's developer tools (Network tab, the POST to `saml`) or save a HAR "
         "file, and paste it here. Add the application's metadata to verify the signature too. In the sandbox the inspector opens on "
-        "agent1's own signed response, so you can see what a good one looks like: the Role pair, the RoleSessionName, the audience."
+        "the first agent's own signed response, so you can see what a good one looks like: the Role pair, the RoleSessionName, the audience."
     ),
     new_code_cell("ui.saml_inspector()"),
 ]
@@ -190,7 +201,8 @@ NOTEBOOKS["08_troubleshooting_labs"] = [
     new_code_cell(IMPORT),
     new_markdown_cell(
         "Each lab breaks exactly one thing that people get wrong in real set-ups, signs in, runs the doctor, then repairs it. "
-        "The labs only run on the sandbox; on a real account this notebook shows the list and does nothing."
+        "The labs only run on the sandbox; on a real account this notebook shows the list and does nothing. "
+        "Below the results, each lab's chain is drawn as the doctor saw it while the link was broken: the red link names the failure mode and the fix."
     ),
     new_code_cell("ui.labs()"),
 ]
@@ -200,7 +212,8 @@ NOTEBOOKS["99_cleanup"] = [
         "# 99 · Clean up\n\n**Time:** about 5 minutes\n\n**You will:**\n- See exactly what the workshop created\n- Delete it, and nothing else\n\n"
         "The workshop recorded every resource it created in a ledger. Cleanup deletes only those, in dependency order, after you confirm. "
         "It never deletes the Organization or Identity Center (they may serve other work), nor anything you made yourself. "
-        "The two Identity Center applications must be removed by hand: the list says where."
+        "Identity Center applications have no delete API: in the sandbox cleanup removes them through the simulated console; "
+        "on a real account the list names them and says where to remove them in the console."
     ),
     new_code_cell(IMPORT),
     new_code_cell("ui.cleanup()"),

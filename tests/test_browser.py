@@ -371,7 +371,7 @@ def test_00_settings_form_renders_as_widgets(start_here, settings_form, page):
     region = form_field(settings_form, "dropdown", "Connect Region").locator("select")
     expect(region).to_be_visible()
     assert region.evaluate("s => s.options[s.selectedIndex].text") == "us-east-1"
-    expect(form_field(settings_form, "text", "Paste").locator("input")).to_be_visible()
+    expect(form_field(settings_form, "text", "Instance ID or ARN").locator("input")).to_be_visible()
     expect(settings_form.get_by_role("button", name="Sandbox (no AWS account)")).to_be_visible()
     environment = start_here.locator(".workshop-message").first
     expect(environment).to_contain_text("has everything the workshop needs")
@@ -396,7 +396,7 @@ def test_00_check_reruns_the_preflight_for_the_chosen_region(start_here, setting
 
 def test_00_pasted_instance_is_validated_inline(start_here, settings_form, lab, page):
     region = form_field(settings_form, "dropdown", "Connect Region").locator("select")
-    paste = form_field(settings_form, "text", "Paste").locator("input")
+    paste = form_field(settings_form, "text", "Instance ID or ARN").locator("input")
     if region.evaluate("s => s.options[s.selectedIndex].text") != "us-west-2":
         region.select_option(label="us-west-2")
         expect_message(settings_form, "ok", "Saved.")
@@ -447,7 +447,7 @@ def test_01_check_turns_red_then_green_as_the_instance_changes(connect_instance,
     from playwright.sync_api import expect
 
     real_arn = lab.settings()["instance_arn"]
-    paste = form_field(settings_form, "text", "Paste").locator("input")
+    paste = form_field(settings_form, "text", "Instance ID or ARN").locator("input")
 
     open_notebook(page, "00_start_here.ipynb")
     paste.fill(GOOD_ID)

@@ -16,8 +16,8 @@ def test_every_step_is_done_and_a_rerun_writes_nothing(learner, aws):
     first = perform_all(learner)
     not_done = {k: (s.state.value, s.summary, [f.line() for f in s.findings]) for k, s in first.items() if s.state is not State.DONE}
     assert not_done == {}
-    assert "landed on ccp" in first["signin.agent"].summary
-    assert "landed on admin" in first["signin.admin"].summary
+    assert "landed on the Contact Control Panel (CCP)" in first["signin.agent"].summary and first["signin.agent"].details["landing"] == "ccp"
+    assert "landed on the Amazon Connect admin website" in first["signin.admin"].summary
     ledger_before = [(e.kind, e.name, e.id, e.arn) for e in st.load().ledger]
 
     CALLS.reset()

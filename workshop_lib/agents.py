@@ -291,6 +291,8 @@ def _validate(result: AgentFile, existing: Iterable[tuple[str, str]]) -> None:
                 add(RowProblem(row, f"The {label} is {len(value)} characters long; Amazon Connect allows at most {NAME_MAX_LENGTH}.", label))
             elif any(ord(c) < 32 for c in value):
                 add(RowProblem(row, f"The {label} contains a control character (a tab or line break).", label))
+            elif any(c in "<>" for c in value):
+                add(RowProblem(row, f"The {label} contains '<' or '>', which no name needs; it looks like markup pasted by mistake.", label))
         if agent.role not in ROLES:
             add(RowProblem(row, "The role is empty; write agent or admin." if not agent.role else f"The role {agent.role!r} is neither agent nor admin.", "role"))
         email = agent.email

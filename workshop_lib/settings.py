@@ -90,6 +90,7 @@ class Settings:
     instance_arn: str = ""
     account_id: str = ""
     name_prefix: str = ""
+    agent_destination: str = "ccp"  # where agents land after sign-in: "ccp" or "agent-workspace" (the relay state's destination)
     names: dict[str, str] = field(default_factory=dict)
     ledger: list[LedgerEntry] = field(default_factory=list)
     # The federation roles' RoleIds as first seen: a change means the role was re-created (F10).

@@ -45,7 +45,8 @@ def all_chapters() -> tuple[Chapter, ...]:
         Chapter("06", "admins", "Administrators", [
             "Repeat the chain for a second application with its own certificate",
             "Create the admin user and sign-in path to the Connect admin website",
-        ], 20, application_steps(ADMIN) + iam_steps(ADMIN, with_policy=False) + people_steps(ADMIN)),
+            "Know the emergency access that opens the admin website when sign-in is broken",
+        ], 20, application_steps(ADMIN) + iam_steps(ADMIN, with_policy=False) + people_steps(ADMIN) + [signin.emergency_step()]),
         Chapter("07", "sign_in", "Sign in and check the chain", [
             "Sign in as an agent and as the administrator",
             "Read the doctor's report on every link of the chain",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from typing import TYPE_CHECKING
 
 from workshop_lib.chapters.federation import idc_console
@@ -121,18 +123,36 @@ def idc_check(ctx: "Context") -> Status:
     owner = inst.get("OwnerAccountId")
     if org and owner and owner != org.get("MasterAccountId"):
         return Status.wrong("This is an account instance of Identity Center, which cannot host the Amazon Connect application.", [Finding("F14", Severity.ERROR, "The Identity Center instance belongs to a member account.", "Enable Identity Center from the Organization's management account.")])
-    portal = f"https://{inst['IdentityStoreId']}.awsapps.com/start"
-    return Status.done(f"Identity Center is enabled in {region} (identity store {inst['IdentityStoreId']}).", portal=portal, instance_arn=inst["InstanceArn"])
+    default = default_portal_url(inst["IdentityStoreId"])
+    pasted = (ctx.settings.confirmed.get("idc.instance") or "").strip()
+    if pasted and not PORTAL_URL_RE.match(pasted):
+        return Status.wrong(f"Identity Center is enabled in {region}, but {pasted!r} is not an access portal URL.",
+                            [Finding("portal URL", Severity.ERROR, f"The access portal URL you pasted, {pasted!r}, is not of the form https://<subdomain>.awsapps.com/start.",
+                                     "Copy the AWS access portal URL from the IAM Identity Center dashboard (Settings summary) and paste it again, or clear the field to use the default.", expected=default)])
+    portal = pasted or default
+    return Status.done(f"Identity Center is enabled in {region} (identity store {inst['IdentityStoreId']}); its access portal is {portal}.", portal=portal, instance_arn=inst["InstanceArn"])
+
+
+# The default portal address; a customised subdomain replaces the d-… part, and no API returns it, so the
+# learner pastes it (https://docs.aws.amazon.com/singlesignon/latest/userguide/howtochangeURL.html).
+PORTAL_URL_RE = re.compile(r"^https://[A-Za-z0-9][A-Za-z0-9-]{0,62}\.awsapps\.com/start/?(#/?)?$")
+DOCS_ENABLE_IDC = "https://docs.aws.amazon.com/singlesignon/latest/userguide/enable-identity-center.html"
+
+
+def default_portal_url(identity_store_id: str) -> str:
+    return f"https://{identity_store_id}.awsapps.com/start"
 
 
 def idc_guide(ctx: "Context") -> Guide:
     region = ctx.settings.identity_center_region
     return Guide(
         link=idc_console(ctx, ""),
+        docs=DOCS_ENABLE_IDC,
         instructions=[
             f"Open IAM Identity Center in {region} and choose **Enable**.",
             "When asked, choose to enable it with AWS Organizations (an *organization instance*). An account instance cannot host the Amazon Connect application.",
-            "Wait until the dashboard shows the AWS access portal URL, then check this step.",
+            "Wait until the dashboard shows the **AWS access portal URL**, then check this step.",
+            "Only if you customised that URL (Settings → Identity source → Customize AWS access portal URL): paste it below, so the sign-in steps show the address your people really use.",
         ],
         values=[CopyValue("Region", region)],
     )
@@ -172,5 +192,5 @@ def identity_center_steps() -> list[Step]:
              organization_check, run=organization_run),
         Step("idc.instance", "Enable IAM Identity Center", "console",
              "Enabling it creates the identity store where your agents live and the access portal where they sign in. There is no API for the organization instance.",
-             idc_check, guide=idc_guide, simulate=idc_simulate),
+             idc_check, guide=idc_guide, simulate=idc_simulate, confirm="Your access portal URL, only if you customised it"),
     ]

@@ -110,6 +110,7 @@ class LabResult:
     sign_in_message: str = ""
     sign_in_code: str = ""
     doctor_codes: list[str] = field(default_factory=list)
+    doctor_findings: list = field(default_factory=list)  # the doctor's findings while the link was broken (for the chain picture)
     repaired: bool = False
     error: str = ""
 
@@ -135,7 +136,8 @@ def run_lab(ctx: "Context", lab: Lab) -> LabResult:
         failed = console.sign_in(ctx, agent, app)
         result.sign_in_message = "" if failed.ok else failed.message
         result.sign_in_code = "" if failed.ok else (failed.code or "")
-        result.doctor_codes = sorted({f.code for f in run_doctor(ctx.settings).findings if f.severity.value == "error"})
+        result.doctor_findings = [f for f in run_doctor(ctx.settings).findings if f.severity.value != "info"]
+        result.doctor_codes = sorted({f.code for f in result.doctor_findings if f.severity.value == "error"})
     finally:
         find_step(lab.repair_step).perform(ctx)
     result.repaired = console.sign_in(ctx, agent, app).ok

@@ -74,6 +74,8 @@ class Guide:
     link: str
     instructions: list[str]
     values: list[CopyValue] = field(default_factory=list)
+    docs: str = ""  # the AWS documentation page these instructions follow, shown beside them
+    note: str = ""  # a paragraph after the instructions (what to expect, sandbox vs a real account)
 
 
 StepFn = Callable[["Context"], Status]
@@ -92,16 +94,32 @@ class Step:
     simulate: Optional[Callable[["Context"], object]] = None
     # For console steps no API can read back: the label of a value the learner pastes back to have it checked.
     confirm: str = ""
+    # What must exist before this step can be checked or done: each returns None when met, else what to do first.
+    requires: tuple[Callable[["Context"], Optional[str]], ...] = ()
+
+    def waiting_for(self, ctx: "Context") -> Optional[str]:
+        """What has to be done first, in the learner's words; None when the step can be checked."""
+        for requirement in self.requires:
+            first = requirement(ctx)
+            if first:
+                return first
+        return None
 
     def safe_check(self, ctx: "Context") -> Status:
-        """Check without ever raising: errors become an ERROR status in plain words."""
+        """Check without ever raising: a step whose prerequisites are missing is "to do"; errors become an ERROR status in plain words."""
         try:
+            first = self.waiting_for(ctx)
+            if first:
+                return Status.missing(f"First {first}", waiting=True)
             return self.check(ctx)
         except Exception as exc:  # noqa: BLE001 - a status card must never show a traceback
             return Status.error(exc)
 
     def perform(self, ctx: "Context") -> Status:
         """Do the step (API run, or the simulated console in the sandbox), then check it."""
+        first = self.waiting_for(ctx)
+        if first:  # nothing to do yet: say what comes first rather than fail half-way
+            return Status.missing(f"Not yet: first {first}", waiting=True)
         if self.run is not None:
             self.run(ctx)
         elif self.simulate is not None and ctx.is_sandbox:

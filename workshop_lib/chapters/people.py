@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Optional, Sequence
 
+from workshop_lib.chapters import requirements as needs
 from workshop_lib.chapters.federation import idc_console
 from workshop_lib.rules.chain import Side
 from workshop_lib.chapters.model import CopyValue, Guide, Status, Step
 from workshop_lib.findings import Finding, Severity
+from workshop_lib.words import all_of, plural
 
 if TYPE_CHECKING:
     from workshop_lib.agents import Agent
@@ -85,8 +87,8 @@ def _connect_check(fed: Side):
         if findings:
             return Status.wrong("Some Connect usernames differ from the emails only in case.", findings)
         if missing:
-            return Status.missing(f"{len(missing)} of {len(people)} Connect users are still to create: {', '.join(missing[:5])}{'…' if len(missing) > 5 else ''}.")
-        return Status.done(f"All {len(people)} Connect users exist, named exactly as their emails.")
+            return Status.missing(f"{len(missing)} of {plural(len(people), 'Connect user')} {'is' if len(missing) == 1 else 'are'} still to create: {', '.join(missing[:5])}{'…' if len(missing) > 5 else ''}.")
+        return Status.done(f"{all_of(len(people), 'Connect user').capitalize()} {'exists' if len(people) == 1 else 'exist'}, named exactly as {'the email' if len(people) == 1 else 'their emails'}.")
 
     return check
 
@@ -116,8 +118,8 @@ def _idc_check(fed: Side):
         users = idc_users(ctx)
         missing = [p.email for p in people if p.email not in users]
         if missing:
-            return Status.missing(f"{len(missing)} of {len(people)} Identity Center users are still to create: {', '.join(missing[:5])}.")
-        return Status.done(f"All {len(people)} Identity Center users exist.")
+            return Status.missing(f"{len(missing)} of {plural(len(people), 'Identity Center user')} {'is' if len(missing) == 1 else 'are'} still to create: {', '.join(missing[:5])}.")
+        return Status.done(f"{all_of(len(people), 'Identity Center user').capitalize()} {'exists' if len(people) == 1 else 'exist'}.")
 
     return check
 
@@ -142,8 +144,8 @@ def _group_check(fed: Side):
         members = set(group_member_ids(ctx, group_id))
         missing = [p.email for p in roster(ctx, fed) if users.get(p.email) not in members]
         if missing:
-            return Status.missing(f"{len(missing)} people are not in {name!r} yet: {', '.join(missing[:5])}.")
-        return Status.done(f"{name!r} holds all {len(members)} {fed.audience}.", group_id=group_id)
+            return Status.missing(f"{plural(len(missing), 'person')} {'is' if len(missing) == 1 else 'are'} not in {name!r} yet: {', '.join(missing[:5])}.")
+        return Status.done(f"{name!r} holds {all_of(len(members), fed.audience[:-1], fed.audience)}.", group_id=group_id)
 
     return check
 
@@ -198,12 +200,13 @@ def _password_check(fed: Side):
         holders = console.users_with_password(ctx)
         without = [p.email for p in people if p.email not in holders]
         if without:
-            return Status.missing(f"{len(without)} people have no password yet: {', '.join(without[:5])}.")
-        return Status.done(f"All {len(people)} {fed.audience} can sign in.")
+            return Status.missing(f"{plural(len(without), 'person')} {'has' if len(without) == 1 else 'have'} no password yet: {', '.join(without[:5])}.")
+        return Status.done(f"{all_of(len(people), fed.audience[:-1], fed.audience).capitalize()} can sign in.")
 
     return check
 
 
+DOCS_RESET_PASSWORD = "https://docs.aws.amazon.com/singlesignon/latest/userguide/resetuserpwd.html"
 GUIDE_PEOPLE = 25  # copy fields on the card; a whole imported contact centre would be thousands of widgets
 
 
@@ -211,13 +214,13 @@ def _password_guide(fed: Side):
     def guide(ctx: "Context") -> Guide:
         people = roster(ctx, fed)
         instructions = [
-            "For each user below: open it, choose Reset password, then 'Generate a one-time password and share the password with the user'.",
-            "Choose Show password and hand it over safely; at the first sign-in they choose their own.",
+            "In the IAM Identity Center console choose **Users**. For each user below: open it, choose **Reset password**, then **Generate a one-time password and share the password with the user**, and choose **Reset password**.",
+            "Copy the one-time password shown and hand it over safely; at the first sign-in they choose their own.",
             "API-created users get no invitation email, and the workshop's example domains cannot receive mail.",
         ]
         if len(people) > GUIDE_PEOPLE:
             instructions.append(f"Only the first {GUIDE_PEOPLE} of {len(people)} users are listed here; the Users page of the console lists them all.")
-        return Guide(link=idc_console(ctx, "users"), instructions=instructions, values=[CopyValue("User", p.email) for p in people[:GUIDE_PEOPLE]])
+        return Guide(link=idc_console(ctx, "users"), docs=DOCS_RESET_PASSWORD, instructions=instructions, values=[CopyValue("User", p.email) for p in people[:GUIDE_PEOPLE]])
 
     return guide
 
@@ -237,17 +240,17 @@ def people_steps(fed: Side) -> list[Step]:
     return [
         Step(f"{k}.connect_users", f"Create the Connect users for the {fed.audience}", "api",
              "With SAML, Connect does not store passwords: it matches the signed-in RoleSessionName (the email) to a username, exactly and case-sensitively.",
-             _connect_check(fed), run=_connect_run(fed)),
+             _connect_check(fed), run=_connect_run(fed), requires=(needs.instance,)),
         Step(f"{k}.idc_users", "Create the Identity Center users", "api",
              "Identity Center is where these people sign in; each user's email becomes the RoleSessionName.",
-             _idc_check(fed), run=_idc_run(fed)),
+             _idc_check(fed), run=_idc_run(fed), requires=(needs.identity_center,)),
         Step(f"{k}.group", "Put them in a group", "api",
              "Assigning a group rather than individuals keeps the application's access in one place.",
-             _group_check(fed), run=_group_run(fed)),
+             _group_check(fed), run=_group_run(fed), requires=(needs.identity_center,)),
         Step(f"{k}.assignment", "Assign the group to the application", "api",
              "Only assigned people see the application's tile in the access portal.",
-             _assignment_check(fed), run=_assignment_run(fed)),
+             _assignment_check(fed), run=_assignment_run(fed), requires=(needs.application(fed),)),
         Step(f"{k}.passwords", "Give each person a one-time password", "console",
              "There is no API for passwords or invitations: this part stays in the console.",
-             _password_check(fed), guide=_password_guide(fed), simulate=_password_simulate(fed)),
+             _password_check(fed), guide=_password_guide(fed), simulate=_password_simulate(fed), requires=(needs.identity_center,)),
     ]

@@ -21,7 +21,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                      "behaving as a real account, console steps left to you)")
     run.add_argument("--fresh", action="store_true", help="sandbox and rehearsal only: reset the sandbox and start from empty settings")
     run.add_argument("--only", action="append", metavar="NN", help="run only notebooks starting with NN (repeatable)")
-    run.add_argument("--out", default="runs/latest", help="folder for executed notebooks and the report (default runs/latest)")
+    run.add_argument("--out", help="folder for executed notebooks and the report (default: $WORKSHOP_HOME/runs/<time>/, with runs/latest pointing at it)")
     run.set_defaults(func=run_run)
 
     status = sub.add_parser("status", help="print the status of every step")
@@ -86,7 +86,8 @@ def run_run(args: argparse.Namespace) -> int:
         from workshop_lib.errors import InputError
 
         raise InputError("--fresh only applies to the sandbox: it would forget what was created in your account.", fix="Leave out --fresh, or use `cleanup` first.")
-    out = Path(args.out)
+    out = Path(args.out) if args.out else _new_run_folder()
+    print(f"Executed notebooks and the report go to {out}")
     report = run_notebooks(out, include=args.only)
     before = dict(CALLS.counts)
     attach_status(report)
@@ -94,12 +95,37 @@ def run_run(args: argparse.Namespace) -> int:
     report.calls = merge_calls(report.calls, status_calls)  # the kernels' calls and the final status check
     path = write_report(report, out)
     print(f"report: {path}")
+    if not args.out:
+        print(f"latest run: {out.parent / 'latest'}")
     if not report.ok:
         for failed in (n for n in report.notebooks if not n.ok):
             where = f" at cell {failed.cell}" if failed.cell is not None else ""
             print(f"{failed.name} failed{where}: {failed.error}", file=sys.stderr)
         return 1
     return 0
+
+
+def _new_run_folder() -> Path:
+    """$WORKSHOP_HOME/runs/<UTC time>/, with runs/latest pointing at it (a symlink, or a note where there are none)."""
+    import datetime as dt
+
+    from workshop_lib.settings import workshop_home
+
+    runs = workshop_home() / "runs"
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%d-%H%M%S")
+    out, n = runs / stamp, 1
+    while out.exists():
+        out, n = runs / f"{stamp}-{n}", n + 1
+    out.mkdir(parents=True)
+    latest = runs / "latest"
+    try:
+        if latest.is_symlink() or latest.is_file():
+            latest.unlink()
+        if not latest.exists():
+            latest.symlink_to(out.name, target_is_directory=True)
+    except OSError:  # no symlinks (some Windows set-ups): say where the latest run is instead
+        (runs / "latest.txt").write_text(str(out) + "\n", encoding="utf-8")
+    return out
 
 
 def _fresh_settings() -> None:

@@ -132,3 +132,29 @@ def validate_group_name(name: str | None) -> str:
         raise InputError(f"The group name '{value}' contains invisible control characters.", fix=fix)
     return value
 
+
+
+# The prefix is put in front of role, policy and SAML provider names (IAM patterns above), group names and
+# application display names (IAM Identity Center), so it may use only what all of them allow: ASCII letters,
+# digits, '_', '.' and '-' (the saml-provider pattern [\w._-]+ is the narrowest), and it must leave room
+# for the longest role name within IAM's 64 characters.
+# https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html (RoleName: [\w+=,.@-]+, 1-64)
+# https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateSAMLProvider.html (Name: [\w._-]+, 1-128)
+NAME_PREFIX_RE = re.compile(r"[A-Za-z0-9_.-]*")
+NAME_PREFIX_MAX_LENGTH = 64 - max(len(AGENT_ROLE_NAME), len(ADMIN_ROLE_NAME))
+
+
+def validate_name_prefix(prefix: str | None) -> str:
+    """Return the name prefix with surrounding spaces removed, or raise InputError saying what breaks IAM's or Identity Center's rules."""
+    value = (prefix or "").strip()
+    fix = f"Use up to {NAME_PREFIX_MAX_LENGTH} letters, digits, '_', '.' or '-', such as team7-."
+    problems = []
+    if len(value) > NAME_PREFIX_MAX_LENGTH:
+        problems.append(f"it is {len(value)} characters long; with it the role name would pass IAM's 64-character limit")
+    bad = [c for c in value if not NAME_PREFIX_RE.fullmatch(c)]
+    if bad:
+        shown = ", ".join("a space" if c == " " else f"'{c}'" for c in dict.fromkeys(bad))
+        problems.append(f"it contains {shown}, which IAM does not allow in a SAML provider name")
+    if problems:
+        raise InputError(f"The name prefix '{value}' cannot be used: " + "; ".join(problems) + ".", fix=fix)
+    return value

@@ -63,9 +63,10 @@ def environment():
     kind = "ok" if report.ok else "warning"
     from workshop_lib.ui.widgets import message_html
 
-    rows = "".join(f"<tr><td>{k}</td><td><code>{v}</code></td></tr>" for k, v in report.versions.items())
+    from workshop_lib.ui.markup import join, table, tag
+
     text = message_html(report.summary, kind)
-    return W.HTML(f"{text}<table>{rows}</table>")
+    return W.HTML(join([text, table(["package", "version"], [[k, tag("code", v)] for k, v in report.versions.items()])]))
 
 
 @_friendly
@@ -146,7 +147,7 @@ def _sandbox_sample_response(ctx: Context) -> tuple[str, bytes] | None:
 
 @_friendly
 def doctor():
-    from workshop_lib.ui.inspectors import DoctorView
+    from workshop_lib.ui.doctor_view import DoctorView
 
     return DoctorView(_context())
 

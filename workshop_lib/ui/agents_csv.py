@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import html
 import threading
 from typing import TYPE_CHECKING, Optional
 
 from workshop_lib.errors import WorkshopError
+from workshop_lib.ui.markup import Markup, join, table, tag
 from workshop_lib.ui.widgets import Displayable, message_html
 
 if TYPE_CHECKING:
@@ -24,8 +24,7 @@ def _instructions() -> str:
         "<b>role</b> (<code>agent</code> or <code>admin</code>). Spellings such as <code>first_name</code> or <i>Given name</i> "
         "work too. Every row is checked first; nothing is created until the file is clean and you press <b>Import</b>. "
         "Importing again later creates only what is missing.</p>"
-        f"<pre style='background:#f6f8fa;padding:4px 8px'>{html.escape(EXAMPLE_CSV)}</pre>"
-    )
+    ) + tag("pre", EXAMPLE_CSV, style="background:#f6f8fa;padding:4px 8px")
 
 
 def _uploaded(upload) -> tuple[Optional[bytes], str]:
@@ -48,7 +47,7 @@ class AgentsImport(Displayable):
         self.file: Optional["AgentFile"] = None
         self.outcome: Optional["OnboardResult"] = None
         self.instructions = W.HTML(_instructions())
-        self.upload = W.FileUpload(accept=".csv,text/csv", multiple=False, description="Upload CSV")
+        self.upload = W.FileUpload(accept=".csv,text/csv", multiple=False, description="Upload CSV", tooltip="Choose a CSV file of the people to onboard; it is checked before anything is created")
         self.upload.observe(lambda _c: self.accept(*_uploaded(self.upload)), names="value")
         self.summary = W.HTML()
         self.table = W.HTML()
@@ -80,9 +79,9 @@ class AgentsImport(Displayable):
         except WorkshopError:
             existing = []
         self.file = read_agents_csv(data, existing=existing)
-        label = f"{html.escape(name)}: " if name else ""
-        notes = "".join(f"<li>{html.escape(n)}</li>" for n in self.file.notes)
-        self.summary.value = message_html(label + self.file.summary(), "ok" if self.file.ok else "error") + (f"<ul>{notes}</ul>" if notes else "")
+        label = f"{name}: " if name else ""
+        notes = [tag("li", n) for n in self.file.notes]
+        self.summary.value = join([message_html(label + self.file.summary(), "ok" if self.file.ok else "error"), tag("ul", join(notes)) if notes else ""])
         self.table.value = self._table_html()
         self.import_button.disabled = not self.file.ok
         return self.file
@@ -137,26 +136,20 @@ class AgentsImport(Displayable):
         good = [r for r in rows if not (r["problems"] or r["row"] in failed)]
         shown = bad[:SHOWN_ROWS] + good[: max(0, SHOWN_ROWS - len(bad))]
         shown.sort(key=lambda r: r["row"])
-        cells = []
+        cells, styles = [], []
         for r in shown:
             problem = r["problems"] or " ".join(failed.get(r["row"], []))
-            style = ' style="background:#fce8e6"' if problem else ""
-            mark = "❌" if problem else "✅"
-            cells.append(
-                f"<tr{style}><td>{r['row']}</td><td>{html.escape(r['first name'])}</td><td>{html.escape(r['last name'])}</td>"
-                f"<td><code>{html.escape(r['email'])}</code></td><td>{html.escape(r['role'])}</td><td>{mark} {html.escape(problem)}</td></tr>"
-            )
+            styles.append("background:#fce8e6" if problem else "")
+            cells.append([r["row"], r["first name"], r["last name"], tag("code", r["email"]), r["role"], f"{'❌' if problem else '✅'} {problem}"])
         more = len(rows) - len(shown)
-        tail = f"<p><i>… and {more} more valid rows.</i></p>" if more > 0 else ""
-        return ('<table class="workshop-agents-table"><tr><th>row</th><th>first name</th><th>last name</th><th>email</th>'
-                f"<th>role</th><th>check</th></tr>{''.join(cells)}</table>{tail}")
+        tail = tag("p", tag("i", f"… and {more} more valid rows.")) if more > 0 else ""
+        return join([table(["row", "first name", "last name", "email", "role", "check"], cells, class_="workshop-agents-table", row_styles=styles), tail])
 
     def _result_html(self, outcome: "OnboardResult") -> str:
         calls = ", ".join(f"{op} {n}" for op, n in sorted(outcome.calls.items(), key=lambda kv: (-kv[1], kv[0])))
         text = message_html(outcome.summary(), "ok" if outcome.ok else "error")
-        failures = "".join(f"<li>{html.escape(f.line())}</li>" for f in outcome.failed[:50])
-        extra = f"<ul>{failures}</ul>" if failures else ""
-        return text + extra + (f"<p><small>API calls: {html.escape(calls)}</small></p>" if calls else "")
+        failures = [tag("li", f.line()) for f in outcome.failed[:50]]
+        return join([text, tag("ul", join(failures)) if failures else "", tag("p", tag("small", f"API calls: {calls}")) if calls else ""])
 
     def _on_progress(self, fraction: float, message: str) -> None:
         self.progress.value = round(max(0.0, min(1.0, fraction)) * self.progress.max)

@@ -159,33 +159,3 @@ class SamlInspector(Displayable):
         self.result.value = head + f"<table>{rows}</table>" + findings_table(self.findings)
         return self.findings
 
-
-class DoctorView(Displayable):
-    """Run the doctor over the whole chain and show its findings, worst first."""
-
-    def __init__(self, ctx, run: bool = True) -> None:
-        import ipywidgets as W
-
-        self.ctx = ctx
-        self.button = W.Button(description="Run the doctor", icon="stethoscope", button_style="primary")
-        self.button.on_click(lambda _b: self.run())
-        self.result = W.HTML()
-        self.widget = W.VBox([self.button, self.result])
-        self.widget.add_class("workshop-doctor")
-        self.report = None
-        if run:
-            self.run()
-
-    def run(self):
-        from workshop_lib.doctor import run_doctor
-
-        try:
-            self.report = run_doctor(self.ctx.settings)
-        except WorkshopError as exc:
-            self.result.value = message_html(str(exc), "error")
-            return None
-        findings = by_severity(self.report.findings)
-        errors = sum(f.severity is Severity.ERROR for f in findings)
-        head = message_html("The chain is intact." if not errors else f"{errors} link(s) of the chain are broken.", "ok" if not errors else "error")
-        self.result.value = head + findings_table(findings)
-        return self.report

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import html
 import threading
 from typing import TYPE_CHECKING
 
+from workshop_lib.ui.markup import Markup, esc, join, tag
 from workshop_lib.ui.widgets import Displayable
 from workshop_lib.chapters.model import State, Status, Step
 
@@ -15,23 +15,21 @@ if TYPE_CHECKING:
 COLOURS = {State.DONE: "#1e8e3e", State.MISSING: "#5f6368", State.WRONG: "#d93025", State.UNKNOWN: "#1a73e8", State.ERROR: "#e37400"}
 
 
-def badge_html(status: Status) -> str:
+def badge_html(status: Status) -> Markup:
     colour = COLOURS[status.state]
-    return (
-        f'<span class="workshop-badge workshop-{status.state.value}" style="background:{colour};color:white;'
-        f'padding:2px 8px;border-radius:10px;font-size:90%">{html.escape(status.state.badge)}</span>'
-    )
+    return tag("span", status.state.badge, class_=f"workshop-badge workshop-{status.state.value}",
+               style=f"background:{colour};color:white;padding:2px 8px;border-radius:10px;font-size:90%;white-space:nowrap")
 
 
-def findings_html(status: Status) -> str:
+def findings_html(status: Status) -> Markup:
     if not status.findings:
-        return ""
+        return Markup("")
     rows = []
     for f in status.findings:
-        expected = f"<br><code>{html.escape(f.expected)}</code>" if f.expected else ""
-        fix = f"<br><b>Fix:</b> {html.escape(f.fix)}" if f.fix else ""
-        rows.append(f"<li><b>{html.escape(f.code)}</b> {html.escape(f.message)}{fix}{expected}</li>")
-    return "<ul>" + "".join(rows) + "</ul>"
+        expected = Markup("<br>" + tag("code", f.expected)) if f.expected else ""
+        fix = Markup("<br><b>Fix:</b> " + esc(f.fix)) if f.fix else ""
+        rows.append(tag("li", join([tag("b", f.code), " ", f.message, fix, expected])))
+    return tag("ul", join(rows))
 
 
 class StepCard(Displayable):
@@ -43,9 +41,9 @@ class StepCard(Displayable):
         self.step = step
         self.ctx = ctx.with_progress(self._on_progress)
         self.status: Status | None = None
-        self.title = W.HTML(f"<b>{html.escape(step.title)}</b>")
+        self.title = W.HTML(tag("b", step.title))
         self.badge = W.HTML()
-        self.why = W.HTML(f"<i>{html.escape(step.why)}</i>")
+        self.why = W.HTML(tag("i", step.why))
         self.summary = W.HTML()
         self.progress = W.FloatProgress(value=0.0, min=0.0, max=1.0, layout=W.Layout(width="60%", display="none"))
         self.progress_text = W.Label()
@@ -58,14 +56,16 @@ class StepCard(Displayable):
             self.run_button.on_click(lambda _b: self._in_background(self.perform))
             buttons.insert(0, self.run_button)
         elif step.simulate is not None and ctx.is_sandbox:
-            self.run_button = W.Button(description="Do it in the simulated console", icon="magic", button_style="info", layout=W.Layout(width="auto"))
+            self.run_button = W.Button(description="Do it in the simulated console", icon="magic", button_style="info", layout=W.Layout(width="auto"),
+                                       tooltip="The sandbox has no real console: do this console step for me in the simulated one")
             self.run_button.on_click(lambda _b: self._in_background(self.perform))
             buttons.insert(0, self.run_button)
         self.confirm_box = W.HBox()
         self.confirm_text = None
         if step.confirm and not ctx.is_sandbox:
             self.confirm_text = W.Text(value=ctx.settings.confirmed.get(step.key, ""), placeholder="paste it exactly as you saved it", description=step.confirm, layout=W.Layout(width="80%"), style={"description_width": "initial"})
-            confirm_button = W.Button(description="Check what I saved", icon="check", layout=W.Layout(width="auto"))
+            confirm_button = W.Button(description="Check what I saved", icon="check", layout=W.Layout(width="auto"),
+                                      tooltip="Compare the value you pasted with the exact expected one")
             confirm_button.on_click(lambda _b: self.confirm(self.confirm_text.value))
             self.confirm_box.children = [self.confirm_text, confirm_button]
         self.guide_box = W.VBox()
@@ -107,22 +107,29 @@ class StepCard(Displayable):
     def _show(self, status: Status) -> None:
         self.status = status
         self.badge.value = badge_html(status)
-        lines = "".join(f"<li>{html.escape(line)}</li>" for line in status.details.get("lines", []))
-        self.summary.value = f"<div>{html.escape(status.summary)}</div>" + (f"<ul>{lines}</ul>" if lines else "") + findings_html(status)
+        lines = [tag("li", line) for line in status.details.get("lines", [])]
+        self.summary.value = join([tag("div", status.summary), tag("ul", join(lines)) if lines else "", findings_html(status)])
 
     def _render_guide(self) -> None:
         if self.step.guide is None:
             return
+        import ipywidgets as W
+
         from workshop_lib.ui.widgets import console_guide
 
         try:
-            guide = self.step.guide(self.ctx)
-        except Exception as exc:  # noqa: BLE001
-            import ipywidgets as W
+            first = self.step.waiting_for(self.ctx)
+            guide = None if first else self.step.guide(self.ctx)
+        except Exception as exc:  # noqa: BLE001 - the card shows a sentence, never a traceback
+            from workshop_lib.errors import WorkshopError
 
-            self.guide_box.children = [W.HTML(f"<i>The console values appear once earlier steps are done ({html.escape(str(exc))})</i>")]
+            first = str(exc) if isinstance(exc, WorkshopError) else "the earlier steps of this chapter."
+            guide = None
+        if guide is None:
+            self.guide_box.children = [W.HTML(tag("i", f"The console instructions and values appear here once this is done: {first}"))]
             return
-        self.guide_box.children = [console_guide(guide, sandbox=self.ctx.is_sandbox)]
+        action = self.run_button.description if self.run_button is not None else ""
+        self.guide_box.children = [console_guide(guide, sandbox=self.ctx.is_sandbox, action=action)]
 
     def _on_progress(self, fraction: float, message: str) -> None:
         self.progress.layout.display = ""

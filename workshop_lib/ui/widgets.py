@@ -1,13 +1,11 @@
-"""Small widgets: copy fields, console links, a console guide, and message boxes."""
+"""Small widgets: copy fields, console links, a console guide, and message boxes (all HTML through ui.markup)."""
 
 from __future__ import annotations
-
-import html
-import json
 
 from typing import Any
 
 from workshop_lib.chapters.model import CopyValue, Guide
+from workshop_lib.ui.markup import Markup, bold_markdown, esc, join, tag
 
 
 class Displayable:
@@ -19,41 +17,75 @@ class Displayable:
         return self.widget._repr_mimebundle_(**kwargs)
 
 
-def message_html(text: str, kind: str = "info") -> str:
+def message_html(text: str, kind: str = "info") -> Markup:
     colour = {"info": "#1a73e8", "ok": "#1e8e3e", "error": "#d93025", "warning": "#e37400"}[kind]
-    return f'<div class="workshop-message workshop-{kind}" style="border-left:4px solid {colour};padding:4px 8px">{html.escape(text)}</div>'
+    return tag("div", text, class_=f"workshop-message workshop-{kind}", style=f"border-left:4px solid {colour};padding:4px 8px")
+
+
+# navigator.clipboard exists only in a secure context (https or localhost): Jupyter served over plain http on a
+# workshop VM has none. Then a hidden textarea and document.execCommand('copy') copy the value, and if even that
+# is refused the value is selected in its field so Ctrl+C copies it. The value travels in data-copy, never in code.
+COPY_SCRIPT = (
+    "var b=this,v=b.getAttribute('data-copy'),box=b.closest('.workshop-copy');"
+    "function done(ok){b.textContent=ok?'✅ Copied':'Selected: press Ctrl+C';"
+    "if(!ok&&box){var f=box.querySelector('input,textarea');if(f){f.focus();f.select();}}"
+    "setTimeout(function(){b.textContent='📋 Copy';},2500);}"
+    "function fallback(){var a=document.createElement('textarea');a.value=v;a.setAttribute('readonly','');"
+    "a.style.position='fixed';a.style.top='0';a.style.opacity='0';document.body.appendChild(a);a.focus();a.select();"
+    "var ok=false;try{ok=document.execCommand('copy');}catch(e){ok=false;}document.body.removeChild(a);done(ok);}"
+    "if(navigator.clipboard&&window.isSecureContext){navigator.clipboard.writeText(v).then(function(){done(true);},fallback);}"
+    "else{fallback();}"
+)
+
+
+def copy_button_html(value: str, label: str = "") -> Markup:
+    return tag("button", "📋 Copy", class_="jupyter-button workshop-copy-button", type="button", data_copy=value,
+               title=f"Copy {label or 'the value'} to the clipboard", onclick=COPY_SCRIPT)
 
 
 def copy_field(item: CopyValue):
-    """A read-only value with a Copy button (the browser's clipboard, no kernel round trip)."""
+    """A read-only value with a Copy button (the browser's clipboard, no kernel round trip; works on http too)."""
     import ipywidgets as W
 
     multiline = "\n" in item.value or len(item.value) > 90
     box = W.Textarea(value=item.value, rows=min(12, item.value.count("\n") + 2), layout=W.Layout(width="95%")) if multiline else W.Text(value=item.value, layout=W.Layout(width="95%"))
     box.add_class("workshop-copy-value")
-    payload = html.escape(json.dumps(item.value), quote=True)
-    button = W.HTML(f'<button class="jupyter-button" onclick="navigator.clipboard.writeText({payload})">📋 Copy</button>')
-    return W.VBox([W.HTML(f"<b>{html.escape(item.label)}</b>"), W.HBox([box, button])])
+    row = W.HBox([box, W.HTML(copy_button_html(item.value, item.label))])
+    row.add_class("workshop-copy")
+    return W.VBox([W.HTML(tag("b", item.label)), row])
 
 
 def console_link(url: str, label: str = "Open the AWS console"):
     import ipywidgets as W
 
-    return W.HTML(f'<a href="{html.escape(url, quote=True)}" target="_blank" rel="noopener" class="jupyter-button" style="padding:4px 10px">🔗 {html.escape(label)}</a>')
+    return W.HTML(link_html(url, f"🔗 {label}"))
 
 
-def console_guide(guide: Guide, sandbox: bool = False):
+def link_html(url: str, label: str) -> Markup:
+    return tag("a", label, href=url, target="_blank", rel="noopener", class_="jupyter-button", style="padding:4px 10px", title=url)
+
+
+def console_guide(guide: Guide, sandbox: bool = False, action: str = ""):
     import ipywidgets as W
 
-    steps = "".join(f"<li>{_md_bold(html.escape(s))}</li>" for s in guide.instructions)
-    note = "<p><i>In the sandbox there is no real console: the button below does this step in the simulated console.</i></p>" if sandbox else ""
-    children = [W.HTML(f"<ol>{steps}</ol>{note}")]
+    steps = join(tag("li", bold_markdown(s)) for s in guide.instructions)
+    parts = [tag("ol", steps)]
+    if guide.note:
+        parts.append(tag("p", bold_markdown(guide.note)))
+    if sandbox and action:
+        parts.append(tag("p", tag("i", f"In the sandbox there is no real console: the '{action}' button on this card does this step in the simulated console.")))
+    children = [W.HTML(join(parts))]
+    links = []
     if not sandbox and guide.link:
-        children.insert(0, console_link(guide.link))
+        links.append(link_html(guide.link, "🔗 Open the AWS console"))
+    if guide.docs:
+        links.append(link_html(guide.docs, "📖 AWS documentation for this step"))
+    if links:
+        children.insert(0, W.HTML(join(links, " ")))
     children += [copy_field(v) for v in guide.values]
     return W.VBox(children, layout=W.Layout(padding="0 0 0 12px"))
 
 
 def _md_bold(text: str) -> str:
-    parts = text.split("**")
-    return "".join(f"<b>{p}</b>" if i % 2 else p for i, p in enumerate(parts))
+    """Kept for callers that render instructions: escapes, then renders **bold** and *italic*."""
+    return bold_markdown(text)
