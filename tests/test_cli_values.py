@@ -65,3 +65,11 @@ def test_values_prints_every_pasted_value_with_the_variable_kept_literal(capsys)
 def test_values_refuses_a_bare_instance_id():
     done = run("values", "--instance", "178c75e4-b3de-4839-a6aa-e321ab3f3770", "--region", "us-east-1")
     assert done.returncode == 2 and "ARN" in done.stderr
+
+
+def test_values_include_every_attribute_mapping_row_chapter_04_requires():
+    from workshop_lib.commands.values import build_values
+
+    values = dict(build_values(ARN))
+    assert values["Subject attribute (format emailAddress)"] == "${user:email}"
+    assert values["SessionDuration attribute (seconds; 12 hours)"] == "43200"
