@@ -1,6 +1,7 @@
 """Every notebook executed top to bottom by a real kernel against the sandbox, with no clicks."""
 
 import json
+import re
 
 import nbformat
 import pytest
@@ -47,8 +48,10 @@ def test_every_notebook_runs_top_to_bottom_and_every_step_is_done(learner, tmp_p
         assert "Traceback" not in text, path.name
         assert "application/vnd.jupyter.widget-view+json" in text, path.name
     labs = widget_values(out / "08_troubleshooting_labs.ipynb")
-    assert "workshop-lab-results" in labs and "❌" not in labs
-    assert labs.count("✅") == 7
+    results = re.search(r'<table class="workshop-lab-results">.*?</table>', labs, re.S).group(0)
+    assert "❌" not in results and results.count("✅") == 7
+    # Each lab's chain, as the doctor saw it while broken: the lab's link is red and names its failure mode.
+    assert labs.count("workshop-chain-svg") == 7 and "F8 · ❌ wrong" in labs and "F16 · ❌ wrong" in labs
     assert "workshop-done" in widget_values(out / "07_sign_in.ipynb")
 
     # The labs delete and re-create agent1's Connect user on purpose, so compare what exists, not its IDs.
