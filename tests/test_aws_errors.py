@@ -50,3 +50,16 @@ def test_explained_reraises_as_workshop_error_without_chaining():
     assert "connect:DescribeInstance failed: Instance not found" in info.value.message
     assert "Region" in info.value.fix
     assert info.value.__suppress_context__
+
+
+def test_botocore_parameter_validation_is_said_in_plain_words():
+    import boto3
+
+    from workshop_lib.aws.errors import translate
+
+    client = boto3.client("connect", region_name="us-east-1", aws_access_key_id="AKIAEXAMPLE", aws_secret_access_key="example")
+    with pytest.raises(Exception) as caught:
+        client.list_users(InstanceId="")  # what an empty settings file would send
+    said = str(translate(caught.value, "connect:ListUsers"))
+    assert "InstanceId is empty" in said and "00_start_here" in said
+    assert "Parameter validation failed" not in said and "valid min length" not in said

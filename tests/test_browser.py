@@ -303,11 +303,11 @@ def open_notebook(page, path: str):
     return page.locator(f"[id='{panel_id}']")
 
 
-def run_all(page, path: str):
+def run_all(page, path: str, timeout: int = CELL_SECONDS):
     panel = open_notebook(page, path)
     page.evaluate("() => window.jupyterapp.shell.currentWidget.sessionContext.ready")
     page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
-    page.wait_for_function(ALL_CELLS_RAN, timeout=CELL_SECONDS)
+    page.wait_for_function(ALL_CELLS_RAN, timeout=timeout)
     assert page.evaluate(CELL_ERRORS) == [], f"{path} raised in a cell"
     return panel
 
@@ -471,3 +471,104 @@ def test_01_check_turns_red_then_green_as_the_instance_changes(connect_instance,
     expect(instance.locator(".workshop-badge.workshop-wrong")).to_have_count(0)
     instance.scroll_into_view_if_needed()
     _shot(page, "01-check-green-again")
+
+
+# ---- the walkthrough: every later notebook, run in the browser after 00 and 01 ---------------------------
+
+LATER = ("02_identity_center.ipynb", "03_agent_application.ipynb", "04_iam_federation.ipynb", "05_agents.ipynb",
+         "06_admins.ipynb", "07_sign_in.ipynb", "08_troubleshooting_labs.ipynb", "99_cleanup.ipynb")
+LABS_SECONDS = 240_000  # ms: chapter 08 breaks, signs in, runs the doctor and repairs seven times
+
+WIDGETS_NOT_RENDERED = """() => {
+  const w = window.jupyterapp.shell.currentWidget;
+  const missing = [];
+  for (const cell of w.content.widgets.filter(c => c.model.type === 'code')) {
+    const wanted = cell.model.outputs.toJSON().filter(o => o.data && o.data['application/vnd.jupyter.widget-view+json']).length;
+    const shown = cell.node.querySelectorAll('.jp-OutputArea-output .jupyter-widgets').length;
+    if (wanted && !shown) missing.push(cell.model.sharedModel.getSource());
+  }
+  return missing;
+}"""
+
+
+@pytest.fixture(scope="module")
+def walkthrough(connect_instance, lab, page):
+    """Every later notebook run top to bottom in JupyterLab, in order, as a learner would (00 and 01 ran before)."""
+    open_notebook(page, "00_start_here.ipynb")
+    if lab.settings().get("instance_id") == GOOD_ID:  # an earlier test pointed the settings at a missing instance
+        pytest.fail("the settings still point at the missing instance")
+    panels = {}
+    for name in LATER:
+        panels[name] = run_all(page, name, LABS_SECONDS if name.startswith("08") else CELL_SECONDS)
+        assert page.evaluate(WIDGETS_NOT_RENDERED) == [], f"{name}: a widget output has no rendered view"
+        assert_widgets_rendered(panels[name])
+        _shot(page, f"walk-{name[:2]}")
+    return panels
+
+
+def test_every_notebook_runs_in_jupyterlab_without_errors_and_every_widget_renders(walkthrough, page):
+    from playwright.sync_api import expect
+
+    assert set(walkthrough) == set(LATER)
+    signin = open_notebook(page, "07_sign_in.ipynb")
+    expect(card(signin, "Sign in as an agent").locator(".workshop-badge.workshop-done")).to_be_visible()
+    expect(signin.locator(".workshop-doctor svg.workshop-chain-svg").first).to_be_visible()
+    assert page.browser_errors == []
+
+
+def test_a_lab_draws_the_chain_with_its_broken_link_named_and_clickable(walkthrough, page):
+    from playwright.sync_api import expect
+
+    panel = open_notebook(page, "08_troubleshooting_labs.ipynb")
+    chain = panel.locator(".workshop-lab-chain").first  # lab 1: a space after the comma in the Role attribute (F1)
+    svg = chain.locator("svg.workshop-chain-svg")
+    svg.scroll_into_view_if_needed()
+    expect(svg).to_be_visible()
+    broken = svg.locator(".workshop-chain-link.workshop-wrong")
+    expect(broken).to_have_count(1)
+    expect(broken).to_contain_text("application")
+    expect(broken).to_contain_text("F1")
+    assert "Fix:" in broken.locator("title").text_content()  # what hovering shows
+    expect(svg).to_contain_text("Broken: application — F1")
+    healthy = svg.locator(".workshop-chain-link.workshop-done").first
+    details = chain.locator("[data-link-details='0']")
+    assert details.evaluate("d => d.open") is False
+    healthy.click()
+    assert details.evaluate("d => d.open") is True  # clicking a link shows its resource
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shot = ARTIFACTS / "08-lab-chain-broken-link.png"
+    svg.screenshot(path=str(shot))
+    assert shot.stat().st_size > 10_000
+
+
+def test_copy_buttons_copy_on_https_and_on_plain_http(walkthrough, lab, page):
+    """navigator.clipboard needs a secure context; on plain http the hidden-textarea fallback copies instead."""
+    from playwright.sync_api import expect
+
+    panel = open_notebook(page, "03_agent_application.ipynb")
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=lab.url)
+    buttons = panel.locator(".workshop-copy-button")
+    assert buttons.count() >= 2
+    secure, plain = buttons.nth(0), buttons.nth(1)
+    page.evaluate("() => { window.__clip = navigator.clipboard; return window.__clip.writeText(''); }")
+
+    secure.scroll_into_view_if_needed()
+    secure.click()
+    expect(secure).to_have_text("✅ Copied")
+    assert page.evaluate("() => window.__clip.readText()") == secure.get_attribute("data-copy")
+
+    page.evaluate("""() => {
+      window.__copied = [];
+      document.addEventListener('copy', () => {
+        const a = document.activeElement;
+        window.__copied.push(a && a.value !== undefined ? a.value.substring(a.selectionStart, a.selectionEnd) : String(document.getSelection()));
+      }, true);
+      Object.defineProperty(window.navigator, 'clipboard', {value: undefined, configurable: true});
+      Object.defineProperty(window, 'isSecureContext', {value: false, configurable: true});
+    }""")
+    plain.scroll_into_view_if_needed()
+    plain.click()
+    expect(plain).to_have_text("✅ Copied")
+    expected = plain.get_attribute("data-copy")
+    assert page.evaluate("() => window.__copied") == [expected]
+    assert page.evaluate("() => window.__clip.readText()") == expected

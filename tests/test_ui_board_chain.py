@@ -156,3 +156,11 @@ def test_emergency_access_is_a_step_that_says_what_and_where(ready_learner):
     guide = step.guide(ready_learner)
     assert "Log in for emergency access" in " ".join(guide.instructions)
     assert guide.docs.startswith("https://docs.aws.amazon.com/connect/")
+
+
+def test_cards_name_findings_by_f_number_or_plain_words_never_internal_codes():
+    from workshop_lib.ui.step_card import findings_html
+
+    status = Status.wrong("x", [Finding("F12", Severity.ERROR, "Relay state."), Finding("saml.envelope-unsigned", Severity.WARNING, "Only the assertion is signed.")])
+    shown = findings_html(status)
+    assert "<b>F12</b>" in shown and "<b>envelope unsigned</b>" in shown and "saml.envelope-unsigned" not in shown

@@ -67,9 +67,30 @@ def translate(exc: BaseException, action: str = "") -> WorkshopError:
         if code in _THROTTLED:
             return AwsError(f"AWS kept throttling {op} even after retries.", fix="Wait a minute and re-run the cell; nothing was lost.", code=code)
         return AwsError(f"{op} failed: {(message or code).rstrip('.')}.", fix=_fix_for(code), code=code)
+    if isinstance(exc, bx.ParamValidationError):
+        return AwsError(f"{action or 'The AWS call'} was not sent: {_invalid_parameters(str(exc))}.",
+                        fix="A value it needs is missing or malformed: check the settings in 00_start_here and do the earlier chapters first.")
     if isinstance(exc, bx.BotoCoreError):
         return AwsError(f"{action or 'The AWS call'} failed: {exc}.", fix="Re-run the cell; if it keeps failing, run the doctor.")
     return AwsError(f"{action or 'The AWS call'} failed unexpectedly: {exc}.", fix="Re-run the cell; if it keeps failing, please report it.")
+
+
+def _invalid_parameters(report: str) -> str:
+    """botocore's parameter validation report in a learner's words (it checks values against the service model)."""
+    import re
+
+    said = []
+    for line in report.splitlines():
+        if m := re.search(r"Invalid length for parameter ([\w.\[\]]+), value: (\d+), valid (min|max) length: (\d+)", line):
+            name, value, bound, limit = m.groups()
+            said.append(f"{name} is empty" if value == "0" else f"{name} is {value} characters long, the {bound}imum is {limit}")
+        elif m := re.search(r'Missing required parameter in input: "([^"]+)"', line):
+            said.append(f"{m.group(1)} is missing")
+        elif m := re.search(r"Invalid type for parameter ([\w.\[\]]+)", line):
+            said.append(f"{m.group(1)} has the wrong type")
+        elif m := re.search(r"Invalid range for parameter ([\w.\[\]]+)", line):
+            said.append(f"{m.group(1)} is out of range")
+    return "; ".join(dict.fromkeys(said)) or "one of its values is not valid"
 
 
 def _operation(exc: BaseException) -> str:

@@ -7,12 +7,14 @@ finding is broken and carries the finding's F-number and fix. Hovering a link sh
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable, Optional
 
 from workshop_lib.chapters.model import State, Status
 from workshop_lib.findings import Finding, Severity
-from workshop_lib.ui.markup import Markup, esc, join, tag
+from workshop_lib.ui.markup import Markup, join, tag
+from workshop_lib.ui.step_card import finding_name
 
 if TYPE_CHECKING:
     from workshop_lib.context import Context
@@ -53,7 +55,7 @@ class ChainLink:
         if self.summary:
             text += f"\n{self.summary}"
         for f in self.findings:
-            text += f"\n{f.code}: {f.message}" + (f" Fix: {f.fix}" if f.fix else "")
+            text += f"\n{finding_name(f.code)}: {f.message}" + (f" Fix: {f.fix}" if f.fix else "")
         return text
 
 
@@ -105,6 +107,7 @@ W, H, GAP, TOP = 200, 74, 46, 34  # node size, gap between nodes, top margin
 PER_ROW = 4
 
 
+
 def _position(i: int) -> tuple[int, int]:
     """A serpentine: the first row left to right, the second right to left, so the application leads down to the provider."""
     row, col = divmod(i, PER_ROW)
@@ -133,6 +136,7 @@ def _wrap(text: str, width: int) -> list[str]:
 
 
 def chain_svg(links: list[ChainLink], heading: str = "The sign-in chain") -> Markup:
+    marker = f"workshop-arrow-{secrets.token_hex(4)}"  # ids are page-wide (several notebooks, one page): each picture its own
     parts = [_text(14, 20, heading, 14, "bold", "start")]
     for i in range(len(links) - 1):  # arrows first, under the nodes
         (x1, y1), (x2, y2) = _position(i), _position(i + 1)
@@ -142,7 +146,7 @@ def chain_svg(links: list[ChainLink], heading: str = "The sign-in chain") -> Mar
             d = f"M{a} {y1 + H / 2:.0f} L{b} {y2 + H / 2:.0f}"
         else:
             d = f"M{x1 + W / 2:.0f} {y1 + H} L{x2 + W / 2:.0f} {y2}"
-        parts.append(tag("path", "", d=d, stroke=colour, stroke_width=3, fill="none", marker_end="url(#workshop-arrow)"))
+        parts.append(tag("path", "", d=d, stroke=colour, stroke_width=3, fill="none", marker_end=f"url(#{marker})"))
     for i, link in enumerate(links):
         x, y = _position(i)
         broken = link.broken
@@ -161,12 +165,12 @@ def chain_svg(links: list[ChainLink], heading: str = "The sign-in chain") -> Mar
     first_broken = next((l for l in links if l.broken), None)
     if first_broken:
         f = first_broken.broken
-        lines = _wrap(f"Broken: {first_broken.label} — {f.code}: {f.message} Fix: {f.fix}", 150)[:4]
+        lines = _wrap(f"Broken: {first_broken.label} — {finding_name(f.code)}: {f.message} Fix: {f.fix}", 120)[:5]
         for j, line in enumerate(lines):
             parts.append(_text(14, height + j * 16, line, 12, "bold" if j == 0 else "normal", "start", COLOUR[State.WRONG]))
         height += len(lines) * 16 + 6
     width = 14 * 2 + PER_ROW * W + (PER_ROW - 1) * GAP
-    defs = Markup('<defs><marker id="workshop-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" markerHeight="6" orient="auto-start-reverse">'
+    defs = Markup(f'<defs><marker id="{marker}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" markerHeight="6" orient="auto-start-reverse">'
                   '<path d="M0 0 L10 5 L0 10 z" fill="#5f6368"/></marker></defs>')
     return tag("svg", Markup(defs + join(parts)), xmlns="http://www.w3.org/2000/svg", width=width, height=height,
                viewBox=f"0 0 {width} {height}", role="img", aria_label=heading, class_="workshop-chain-svg")
@@ -180,7 +184,7 @@ def chain_details(links: list[ChainLink]) -> Markup:
         if link.summary:
             lines.append(tag("div", link.summary))
         for f in link.findings:
-            lines.append(tag("div", join([tag("b", f.code), " ", f.message, (" Fix: " + f.fix) if f.fix else ""])))
+            lines.append(tag("div", join([tag("b", finding_name(f.code)), " ", f.message, (" Fix: " + f.fix) if f.fix else ""])))
         summary = tag("summary", f"{link.label}: {link.state.badge}" + (f" ({link.broken.code})" if link.broken else ""))
         items.append(tag("details", Markup(summary + join(lines)), data_link_details=i, open="open" if link.broken else None))
     return join(items)
