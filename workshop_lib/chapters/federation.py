@@ -6,37 +6,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from workshop_lib.chapters import requirements as needs
-from workshop_lib.chapters.model import CopyValue, Guide, Status, Step
+from workshop_lib.chapters.guides import agent_destination, app_guide, mappings_guide, metadata_guide, relay_guide
+from workshop_lib.chapters.model import Status, Step
 from workshop_lib.errors import WorkshopError
 from workshop_lib.findings import Severity
 from workshop_lib.rules.chain import Side, idc_console_url
 
 if TYPE_CHECKING:
     from workshop_lib.context import Context
-
-
-# The AWS documentation each console guide follows (kept beside the guide, shown on the card).
-DOCS_CATALOG_APP = "https://docs.aws.amazon.com/singlesignon/latest/userguide/saasapps.html"
-DOCS_CONNECT_SAML = "https://docs.aws.amazon.com/connect/latest/adminguide/configure-saml.html"
-DOCS_ATTRIBUTE_MAPPINGS = "https://docs.aws.amazon.com/singlesignon/latest/userguide/attributemappingsconcept.html"
-DESTINATIONS = {"ccp": "the Contact Control Panel (CCP)", "agent-workspace": "the agent workspace"}
-
-
-def agent_destination(ctx: "Context") -> str:
-    """Where agents land: the settings' choice when it is one we know, else the CCP."""
-    chosen = getattr(ctx.settings, "agent_destination", "ccp") or "ccp"
-    return chosen if chosen in DESTINATIONS else "ccp"
-
-
-def landing_words(ctx: "Context", fed: "Side") -> str:
-    return DESTINATIONS[agent_destination(ctx)] if fed.destination else "the Amazon Connect admin website"
-
-
-def regional_acs_url(region: str) -> str:
-    """The regional AWS sign-in endpoint of ``region`` (the trust policy's SAML:aud accepts it and the global one)."""
-    from workshop_lib.rules.iam_documents import saml_audiences
-
-    return saml_audiences(region)[1]
 
 
 def idc_console(ctx: "Context", fragment: str = "applications") -> str:
@@ -102,31 +79,6 @@ def _app_check(fed: Side):
     return check
 
 
-def _app_guide(fed: Side):
-    def guide(ctx: "Context") -> Guide:
-        name = ctx.settings.name(fed.app_key)
-        region = ctx.settings.region
-        return Guide(
-            link=idc_console(ctx, "applications"),
-            docs=DOCS_CATALOG_APP,
-            instructions=[
-                "In the IAM Identity Center console choose **Applications**, then the **Customer managed** tab, then **Add application**.",
-                "Choose **I want to select an application from the catalog**, search for **Amazon Connect**, select it and choose **Next**.",
-                "Under **Configure application**, set the **Display name** to the value below exactly (the workshop finds the application by it).",
-                "Leave the application metadata as the catalog filled it in (ACS URL `https://signin.aws.amazon.com/saml`, audience `urn:amazon:webservices`) and choose **Submit**.",
-            ],
-            note=(
-                "Optional, the regional sign-in endpoint: the catalog's ACS URL is AWS's sign-in endpoint in us-east-1. "
-                f"To sign in through your instance's Region instead, set **Application ACS URL** to the regional value below. "
-                "The role's trust policy that chapter 04 creates accepts both in its SAML:aud condition, so either works; "
-                "an older trust policy with only the global value fails with the regional one (F13)."
-            ),
-            values=[CopyValue("Display name", name), CopyValue(f"Regional ACS URL for {region} (optional)", regional_acs_url(region))],
-        )
-
-    return guide
-
-
 def _app_simulate(fed: Side):
     def simulate(ctx: "Context") -> None:
         from workshop_lib.aws import console
@@ -159,21 +111,6 @@ def _metadata_check(fed: Side):
         return status
 
     return check
-
-
-def _metadata_guide(fed: Side):
-    def guide(ctx: "Context") -> Guide:
-        return Guide(
-            link=idc_console(ctx, "applications"),
-            docs=DOCS_CATALOG_APP,
-            instructions=[
-                f"Open the application {ctx.settings.name(fed.app_key)!r} (Applications → Customer managed).",
-                "Under **IAM Identity Center metadata**, download the **IAM Identity Center SAML metadata file** (the .xml, not the certificate).",
-                "Upload it with the **Upload metadata .xml** button above this card; it is checked the way IAM will check it before anything is created.",
-            ],
-        )
-
-    return guide
 
 
 def _metadata_simulate(fed: Side):
@@ -215,30 +152,6 @@ def _relay_check(fed: Side):
         return Status.done("The relay state is set." if ctx.is_sandbox else "The relay state you pasted is exactly the expected one.", expected=expected)
 
     return check
-
-
-def _relay_guide(fed: Side):
-    def guide(ctx: "Context") -> Guide:
-        where = landing_words(ctx, fed)
-        note = (
-            "The destination is chosen in 00_start_here (**Agents land on**): the Contact Control Panel (`%2Fccp-v2`) "
-            "or the agent workspace (`%2Fagent-app-v2`). Change it there and this value follows."
-            if fed.destination else
-            "The admin relay state has no destination: administrators land on the Amazon Connect admin website."
-        )
-        return Guide(
-            link=idc_console(ctx, "applications"),
-            docs=DOCS_CONNECT_SAML,
-            instructions=[
-                f"Open the application {ctx.settings.name(fed.app_key)!r}, choose **Actions → Edit configuration**.",
-                f"Under **Application properties**, paste the relay state below into **Relay state** ({fed.audience} land on {where}). Leave **Application start URL** blank.",
-                f"Set **Session duration** to 12 hours so {fed.audience} are not signed out in the middle of a shift, and choose **Save changes**.",
-            ],
-            note=note,
-            values=[CopyValue("Relay state", relay_state(ctx, fed))],
-        )
-
-    return guide
 
 
 def _relay_simulate(fed: Side):
@@ -405,23 +318,6 @@ def _mappings_check(fed: Side):
     return check
 
 
-def _mappings_guide(fed: Side):
-    def guide(ctx: "Context") -> Guide:
-        rows = attribute_mappings(ctx, fed)
-        return Guide(
-            link=idc_console(ctx, "applications"),
-            docs=DOCS_ATTRIBUTE_MAPPINGS,
-            instructions=[
-                f"Open the application {ctx.settings.name(fed.app_key)!r}, choose **Actions → Edit attribute mappings**.",
-                "Make the rows match the values below exactly (Subject: format **emailAddress**). Add a row with **Add new attribute mapping** where one is missing. The Role value has no spaces.",
-                "Choose **Save changes**.",
-            ],
-            values=[CopyValue(k, v) for k, v in rows.items()],
-        )
-
-    return guide
-
-
 def _mappings_simulate(fed: Side):
     def simulate(ctx: "Context") -> None:
         from workshop_lib.aws import console
@@ -446,13 +342,13 @@ def application_steps(fed: Side) -> list[Step]:
     return [
         Step(f"{k}.app", f"Add the Amazon Connect application for {fed.audience}", "console",
              f"IAM Identity Center signs {fed.audience} in through an application; the catalog's Amazon Connect entry already knows AWS's sign-in endpoint.",
-             _app_check(fed), guide=_app_guide(fed), simulate=_app_simulate(fed), requires=(needs.identity_center,)),
+             _app_check(fed), guide=app_guide(fed), simulate=_app_simulate(fed), requires=(needs.identity_center,)),
         Step(f"{k}.app.metadata", "Download the application's SAML metadata", "console",
              "The metadata holds the application's issuer and signing certificate; IAM needs it to trust the signed responses.",
-             _metadata_check(fed), guide=_metadata_guide(fed), simulate=_metadata_simulate(fed), requires=(needs.application(fed),)),
+             _metadata_check(fed), guide=metadata_guide(fed), simulate=_metadata_simulate(fed), requires=(needs.application(fed),)),
         Step(f"{k}.app.relay_state", "Set the relay state", "console",
              "After AWS sign-in the browser follows the relay state to the Connect federation URL of your instance.",
-             _relay_check(fed), guide=_relay_guide(fed), simulate=_relay_simulate(fed), confirm="The relay state you saved",
+             _relay_check(fed), guide=relay_guide(fed), simulate=_relay_simulate(fed), confirm="The relay state you saved",
              requires=(needs.instance, needs.application_when_readable(fed))),
     ]
 
@@ -474,7 +370,7 @@ def iam_steps(fed: Side, *, with_policy: bool) -> list[Step]:
              _role_check(fed), run=_role_run(fed)),
         Step(f"{k}.app.mappings", "Set the attribute mappings", "console",
              "The Role row tells AWS which role and provider to use; RoleSessionName carries the email, which must equal the Connect username.",
-             _mappings_check(fed), guide=_mappings_guide(fed), simulate=_mappings_simulate(fed), confirm="The Role value you saved",
+             _mappings_check(fed), guide=mappings_guide(fed), simulate=_mappings_simulate(fed), confirm="The Role value you saved",
              requires=(needs.application_when_readable(fed),)),
     ]
     return steps

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from workshop_lib.chapters import requirements as needs
-from workshop_lib.chapters.federation import landing_words, relay_state
+from workshop_lib.chapters.federation import relay_state
+from workshop_lib.chapters.guides import landing_words
 from workshop_lib.rules.chain import ADMIN, AGENT, Side
 from workshop_lib.chapters.model import CopyValue, Guide, Status, Step
 from workshop_lib.findings import Finding, Severity

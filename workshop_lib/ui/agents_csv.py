@@ -6,7 +6,7 @@ import threading
 from typing import TYPE_CHECKING, Optional
 
 from workshop_lib.errors import WorkshopError
-from workshop_lib.ui.markup import Markup, join, table, tag
+from workshop_lib.ui.markup import join, table, tag
 from workshop_lib.ui.widgets import Displayable, message_html
 
 if TYPE_CHECKING:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from workshop_lib.chapters.model import CopyValue, Guide
-from workshop_lib.ui.markup import Markup, bold_markdown, esc, join, tag
+from workshop_lib.ui.markup import Markup, bold_markdown, join, tag
 
 
 class Displayable:
