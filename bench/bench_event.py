@@ -93,7 +93,7 @@ def one_size(n: int, only: list[str]) -> dict:
     from event_hub_fixture import local_hub
     from workshop_lib.event.remote import execute, run_workshop_code
 
-    with local_hub(n, prefix="wsb", server_env={"WORKSHOP_STATUS_MAX_AGE": "0"}) as hub:  # every ask checks again
+    with local_hub(n, prefix="wsb") as hub:
         api = hub.hub()
         started = time.perf_counter()
         for name in hub.attendees:
@@ -121,10 +121,10 @@ def one_size(n: int, only: list[str]) -> dict:
         busy = sum(getattr(cpu1, f) - getattr(cpu0, f) for f in ("user", "system", "nice", "irq", "softirq"))
         facilitator = hub.hub(hub.facilitator_token)
         t = time.perf_counter()
-        first = facilitator.statuses()  # the first look: the servers import what the checks need, unless warmed up
+        first = facilitator.statuses()  # what a facilitator waits for: each server's last pass of checks
         first_wall = time.perf_counter() - t
         t = time.perf_counter()
-        rows = facilitator.statuses()
+        rows = facilitator.statuses(fresh=True)  # what each attendee's server spends on a pass (--fresh waits for it)
         status_wall = time.perf_counter() - t
         cpu = attendee_cpu(hub)
         for a in hub.attendees:
@@ -164,11 +164,11 @@ def main() -> int:
         print(f"{'':>9} at the peak, the heaviest attendee: " + ", ".join(f"{k} {v:.0f} MB" for k, v in sorted(heaviest.items(), key=lambda kv: -kv[1])))
         per = [s for _n, s, _c, _f in r["status_rows"]]
         checks = [c for _n, _s, c, _f in r["status_rows"] if c is not None]
-        worst_status = max([worst_status, *per])
-        print(f"{'':>9} facilitator's view: first look {r['first_wall']:.2f} s for all {n} (slowest attendee {r['first_max']:.2f} s); then {r['status_wall']:.2f} s for all; "
-              f"per attendee round trip max {max(per):.2f} s, of which the attendee's checks max {max(checks, default=0):.2f} s; "
+        worst_status = max(worst_status, r["first_max"])
+        print(f"{'':>9} facilitator's view: {r['first_wall']:.2f} s for all {n} (slowest attendee {r['first_max']:.2f} s); with --fresh {r['status_wall']:.2f} s for all, "
+              f"per attendee max {max(per):.2f} s, of which the attendee's pass of checks max {max(checks, default=0):.2f} s; "
               f"{sum(f for *_x, f in r['status_rows'])}/{n} shown finished; memory still available {r['available_mb']:.0f} MB")
-    goal("facilitator's view: slowest attendee's status", f"{worst_status:.2f} s", worst_status <= STATUS_GOAL, f"≤ {STATUS_GOAL:g} s")
+    goal("facilitator's view: slowest attendee's answer", f"{worst_status:.2f} s", worst_status <= STATUS_GOAL, f"≤ {STATUS_GOAL:g} s")
     return 0
 
 

@@ -116,3 +116,37 @@ def test_event_status_needs_a_token_and_says_where_to_get_it(monkeypatch, capsys
     monkeypatch.delenv("JUPYTERHUB_API_TOKEN", raising=False)
     assert main(["event", "status", "--hub", "http://127.0.0.1:9"]) == 1
     assert "JUPYTERHUB_API_TOKEN" in capsys.readouterr().err
+
+
+def test_status_route_answers_from_the_last_pass_and_checks_again_in_the_background(monkeypatch):
+    import asyncio
+    import threading
+
+    from workshop_lib.event import progress
+    from workshop_lib.event.server_ext import StatusCache
+
+    passes: list[int] = []
+    release = threading.Event()
+
+    def fake_pass():
+        passes.append(len(passes) + 1)
+        if len(passes) == 2:
+            release.wait(5)  # the background pass is still running while the facilitator looks again
+        return summarize(_board(("0%d" % len(passes), "step", Status.missing("todo"))), "sandbox")
+
+    monkeypatch.setattr(progress, "current_progress", fake_pass)
+    cache = StatusCache(max_age=0.0)
+
+    async def looks():
+        first = await cache.get()  # nothing yet: waits for the first pass
+        second = await cache.get()  # stale: answered from pass 1 at once, pass 2 starts behind it
+        third = await cache.get()  # pass 2 still running: still pass 1, and no third pass piles up
+        release.set()
+        await asyncio.sleep(0.2)
+        fourth = await cache.get()  # pass 2 done: its answer (and pass 3 starts)
+        fresh = await cache.get(fresh=True)  # waits for a pass of its own
+        return first, second, third, fourth, fresh
+
+    first, second, third, fourth, fresh = asyncio.run(looks())
+    assert [r["chapter"] for r in (first, second, third, fourth)] == ["01", "01", "01", "02"]
+    assert fresh["chapter"] == f"0{passes[-1]}" and passes[-1] >= 4

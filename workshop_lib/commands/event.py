@@ -17,6 +17,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     status = inner.add_parser("status", help="who is at which chapter, who is stuck and on what")
     status.add_argument("--hub", default=os.environ.get("WORKSHOP_HUB_URL", DEFAULT_HUB),
                         help=f"the hub's address, as attendees open it (default: $WORKSHOP_HUB_URL or {DEFAULT_HUB})")
+    status.add_argument("--fresh", action="store_true", help="wait for every attendee's server to check again (default: its last check, at most "
+                        "WORKSHOP_STATUS_MAX_AGE seconds old, and a new one starts)")
     status.add_argument("--json", action="store_true", help="print the rows as JSON instead of a table")
     status.add_argument("--width", type=int, default=160, help="cut table lines to this many characters")
     status.set_defaults(func=run_status)
@@ -34,7 +36,7 @@ def run_status(args: argparse.Namespace) -> int:
     from workshop_lib.event.hub import Hub, hub_token
     from workshop_lib.event.view import table
 
-    rows = Hub(args.hub, hub_token()).statuses()
+    rows = Hub(args.hub, hub_token()).statuses(fresh=args.fresh)
     if args.json:
         print(json.dumps([asdict(r) for r in rows], indent=2))
     elif not rows:

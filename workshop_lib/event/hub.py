@@ -130,13 +130,15 @@ class Hub:
         server = (user.get("servers") or {}).get("") or {}
         return f"{self.url}{server.get('url') or '/user/' + urllib.parse.quote(user['name']) + '/'}"
 
-    def status_of(self, user: dict) -> AttendeeStatus:
+    def status_of(self, user: dict, fresh: bool = False) -> AttendeeStatus:
+        """The attendee's last checked status (``fresh``: wait for their server to check again)."""
         state = _server_state(user)
         row = AttendeeStatus(user["name"], state)
         if state != "ready":
             return row
         started = time.perf_counter()
-        status, data = self.request("GET", self.server_url(user)[len(self.url):] + STATUS_ROUTE, api=False)
+        route = self.server_url(user)[len(self.url):] + STATUS_ROUTE + ("?fresh=1" if fresh else "")
+        status, data = self.request("GET", route, api=False)
         row.seconds = time.perf_counter() - started
         if status == 200 and isinstance(data, dict):
             row.progress = Progress.from_dict(data)
@@ -148,11 +150,11 @@ class Hub:
             row.problem = f"the server answered {status}"
         return row
 
-    def statuses(self, workers: int = 8) -> list[AttendeeStatus]:
+    def statuses(self, fresh: bool = False, workers: int = 16) -> list[AttendeeStatus]:
         """Every attendee's status (admins and services left out), asked of their servers in parallel."""
         users = [u for u in self.users() if u.get("kind", "user") == "user" and not u.get("admin")]
         with ThreadPoolExecutor(max_workers=max(1, min(workers, len(users)))) as pool:
-            return sorted(pool.map(self.status_of, users), key=lambda r: r.name)
+            return sorted(pool.map(lambda u: self.status_of(u, fresh), users), key=lambda r: r.name)
 
 
 def _server_state(user: dict) -> str:

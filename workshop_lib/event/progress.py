@@ -88,17 +88,21 @@ def current_progress() -> Progress:
     """Check every step of this attendee's workshop (read-only) and summarize it."""
     from workshop_lib.chapters.board import board_rows
     from workshop_lib.context import Context
+    from workshop_lib.errors import WorkshopError
     from workshop_lib.settings import settings_path
 
     started = time.perf_counter()
-    ctx = Context()
-    target = ctx.settings.target
-    if not settings_path().exists():
-        return Progress("00", 0, 0, False, None, target, 0.0, _now(), note="has not started the workshop")
-    if target == "sandbox" and not _sandbox_running():
-        return Progress("00", 0, 0, False, None, target, 0.0, _now(), note="the sandbox is not running (the attendee's next cell starts it)")
-    rows = board_rows(ctx)
-    return summarize(rows, ctx.settings.target, time.perf_counter() - started)
+    try:
+        ctx = Context()
+        target = ctx.settings.target
+        if not settings_path().exists():
+            return Progress("00", 0, 0, False, None, target, 0.0, _now(), note="has not started the workshop")
+        if target == "sandbox" and not _sandbox_running():
+            return Progress("00", 0, 0, False, None, target, 0.0, _now(), note="the sandbox is not running (the attendee's next cell starts it)")
+        rows = board_rows(ctx)
+    except WorkshopError as exc:  # unreadable settings, say: the facilitator sees the sentence the attendee would
+        return Progress("", 0, 0, False, None, "", time.perf_counter() - started, _now(), note=str(exc))
+    return summarize(rows, target, time.perf_counter() - started)
 
 
 def ready_to_check() -> bool:

@@ -3,7 +3,8 @@
 Who may read it (under JupyterHub only): the attendee (what their server accepts), and a holder of the hub scope
 ``custom:workshop-status:read`` for this user, which the facilitator's service has. That scope opens this
 one route and nothing else of the server: no files, kernels or terminals. The answer is a small JSON record
-(workshop_lib.event.progress.Progress), computed at most once per ``WORKSHOP_STATUS_MAX_AGE`` seconds.
+(workshop_lib.event.progress.Progress): the last pass of checks, re-checked in the background when older than
+``WORKSHOP_STATUS_MAX_AGE`` seconds; ``?fresh=1`` waits for a new pass.
 
 Enable it with ``--ServerApp.jpserver_extensions=workshop_lib.event.server_ext=True`` (the hub configs in
 deploy/ do), or ``jupyter server extension enable workshop_lib.event.server_ext`` in an image.
@@ -17,7 +18,7 @@ import json
 import os
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 
 STATUS_SCOPE = "custom:workshop-status:read"
 ROUTE = "workshop/status"
@@ -25,26 +26,38 @@ DEFAULT_MAX_AGE = 10.0
 
 
 class StatusCache:
-    """The last status and when it was computed; one computation at a time."""
+    """The last status and when it was checked; one pass of checks at a time.
+
+    A facilitator's look is answered at once from the last pass; a pass older than ``max_age`` seconds starts
+    a new one in the background, which the next look shows (its ``checked_at`` says when). ``fresh`` waits for
+    a new pass instead. So a facilitator never waits for the attendee's checks, and refreshing often costs the
+    attendee's sandbox at most one pass per ``max_age``.
+    """
 
     def __init__(self, max_age: float) -> None:
         self.max_age = max_age
         self._lock = threading.Lock()
         self._value: dict | None = None
         self._at = 0.0
+        self._pending: Future | None = None
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="workshop-status")
 
-    def _compute(self) -> dict:
+    def _check(self) -> dict:
         with self._lock:
-            if self._value is not None and time.monotonic() - self._at < self.max_age:
-                return self._value
             from workshop_lib.event.progress import current_progress
 
             self._value, self._at = current_progress().as_dict(), time.monotonic()
             return self._value
 
-    async def get(self) -> dict:
-        return await asyncio.get_running_loop().run_in_executor(self._pool, self._compute)
+    def _stale(self) -> bool:
+        return time.monotonic() - self._at >= self.max_age
+
+    async def get(self, fresh: bool = False) -> dict:
+        if fresh or self._value is None:
+            return await asyncio.wrap_future(self._pool.submit(self._check))
+        if self._stale() and (self._pending is None or self._pending.done()):
+            self._pending = self._pool.submit(self._check)
+        return self._value
 
     def warm_up(self, poll: float = 15.0) -> None:
         """Once, in the background: import what the checks need, wait for the attendee's sandbox, and check once,
@@ -61,7 +74,7 @@ class StatusCache:
             while not ready_to_check():
                 time.sleep(poll)
             with contextlib.suppress(Exception):  # a failing check is reported when someone asks, not here
-                self._compute()
+                self._check()
 
         threading.Thread(target=work, name="workshop-status-warm-up", daemon=True).start()
 
@@ -91,7 +104,7 @@ def _handler_class():
                 raise web.HTTPError(403, "This token may not read this attendee's workshop status.")
             self.set_header("Content-Type", "application/json")
             self.set_header("Cache-Control", "no-store")
-            self.finish(json.dumps(await self.cache.get()))
+            self.finish(json.dumps(await self.cache.get(fresh=self.get_argument("fresh", "") == "1")))
 
     return WorkshopStatusHandler
 
