@@ -37,6 +37,7 @@ class MemorySampler(threading.Thread):
         super().__init__(daemon=True)
         self.uids, self.every = uids, every
         self.peak: dict[str, float] = {n: 0.0 for n in uids.values()}
+        self.peak_rss: dict[str, float] = {n: 0.0 for n in uids.values()}  # RSS counts shared pages in full: an upper bound
         self.peak_roles: dict[str, dict[str, float]] = {n: {} for n in uids.values()}
         self._done = threading.Event()
 
@@ -44,18 +45,23 @@ class MemorySampler(threading.Thread):
         import psutil
 
         now: dict[str, float] = {n: 0.0 for n in self.uids.values()}
+        rss: dict[str, float] = {n: 0.0 for n in self.uids.values()}
         roles: dict[str, dict[str, float]] = {n: {} for n in self.uids.values()}
         for proc in psutil.process_iter(["uids", "cmdline"]):
             try:
                 name = self.uids.get(proc.info["uids"].real) if proc.info["uids"] else None
                 if name is None:
                     continue
-                mb = proc.memory_full_info().pss / 2**20
+                info = proc.memory_full_info()
             except (psutil.Error, OSError):
                 continue
+            mb = info.pss / 2**20
             now[name] += mb
+            rss[name] += info.rss / 2**20
             r = role(proc.info["cmdline"] or [])
             roles[name][r] = roles[name].get(r, 0.0) + mb
+        for name, mb in rss.items():
+            self.peak_rss[name] = max(self.peak_rss[name], mb)
         for name, mb in now.items():
             if mb > self.peak[name]:
                 self.peak[name], self.peak_roles[name] = mb, roles[name]
@@ -131,12 +137,31 @@ def one_size(n: int, only: list[str]) -> dict:
             api.stop_server(a)
         api.wait(hub.attendees, ready=False, timeout=120)
     return {
-        "n": n, "spawn": spawn, "wall": wall, "runs": runs, "peak": sampler.peak, "roles": sampler.peak_roles,
+        "n": n, "spawn": spawn, "wall": wall, "runs": runs, "peak": sampler.peak, "roles": sampler.peak_roles, "rss": sampler.peak_rss,
         "cpu_busy": busy, "cpu_share": busy / (wall * (os.cpu_count() or 1)), "status_wall": status_wall, "cpu": cpu,
         "status_rows": [(r.name, r.seconds, r.progress.seconds if r.progress else None, bool(r.progress and r.progress.finished)) for r in rows],
         "first_wall": first_wall, "first_max": max(r.seconds for r in first),
         "available_mb": psutil.virtual_memory().available / 2**20,
     }
+
+
+def limits(results: list[dict]) -> None:
+    """What bounds the number of attendees here: CPU time against the cores, or memory against what is free."""
+    import psutil
+
+    big = max(results, key=lambda r: r["n"])
+    cores = os.cpu_count() or 1
+    cpu = sum(big["cpu"].values())
+    memory = sum(big["peak"].values())
+    total = psutil.virtual_memory().total / 2**20
+    print(f"what limits scaling: {big['n']} attendees used {cpu:.0f} CPU-seconds in {big['wall']:.0f} s, "
+          f"{cpu / (big['wall'] * cores):.0%} of {cores} cores ({big['cpu_share']:.0%} with everything else on the machine); "
+          f"their peak memory {memory / 1024:.1f} GB is {memory / total:.0%} of {total / 1024:.0f} GB")
+    bound = "CPU" if cpu / (big["wall"] * cores) > memory / total else "memory"
+    per_cpu = sum(sum(r["cpu"].values()) / r["n"] for r in results) / len(results)
+    per_mb = sum(sum(r["peak"].values()) / r["n"] for r in results) / len(results)
+    print(f"  bound by {bound}: one full run is {per_cpu:.1f} CPU-seconds and {per_mb:.0f} MB per attendee; at once on this machine, "
+          f"memory alone would hold {total * 0.8 / per_mb:.0f}, and {cores} cores finish {cores * 60 / per_cpu:.1f} runs a minute")
 
 
 def main() -> int:
@@ -154,20 +179,24 @@ def main() -> int:
     print(f"an event on one machine: {os.cpu_count()} CPUs; attendees run {'notebooks ' + ', '.join(only) if only else 'the whole workshop'} at the same time")
     print(f"{'attendees':>9} {'spawn s':>8} {'wall s':>7} {'per-attendee run s (min–max)':>29} {'peak MB/attendee (max)':>23} {'CPU-s/attendee':>15} {'machine busy':>9} {'all ok':>7}")
     worst_status = 0.0
+    results = []
     for n in sizes:
         r = one_size(n, only)
+        results.append(r)
         times = [t for t, _ok in r["runs"]]
         peaks = list(r["peak"].values())
         ok = all(k for _t, k in r["runs"])
         print(f"{n:>9} {r['spawn']:>8.1f} {r['wall']:>7.1f} {min(times):>14.1f}–{max(times):<14.1f} {sum(peaks) / n:>15.0f} ({max(peaks):.0f}) {sum(r['cpu'].values()) / n:>15.1f} {r['cpu_share']:>8.0%} {'yes' if ok else 'NO':>7}")
         heaviest = max(r["roles"].values(), key=lambda d: sum(d.values()))
-        print(f"{'':>9} at the peak, the heaviest attendee: " + ", ".join(f"{k} {v:.0f} MB" for k, v in sorted(heaviest.items(), key=lambda kv: -kv[1])))
+        print(f"{'':>9} at the peak, the heaviest attendee: " + ", ".join(f"{k} {v:.0f} MB" for k, v in sorted(heaviest.items(), key=lambda kv: -kv[1]))
+              + f"; RSS summed (shared pages counted in full, an upper bound): max {max(r['rss'].values()):.0f} MB")
         per = [s for _n, s, _c, _f in r["status_rows"]]
         checks = [c for _n, _s, c, _f in r["status_rows"] if c is not None]
         worst_status = max(worst_status, r["first_max"])
         print(f"{'':>9} facilitator's view: {r['first_wall']:.2f} s for all {n} (slowest attendee {r['first_max']:.2f} s); with --fresh {r['status_wall']:.2f} s for all, "
               f"per attendee max {max(per):.2f} s, of which the attendee's pass of checks max {max(checks, default=0):.2f} s; "
               f"{sum(f for *_x, f in r['status_rows'])}/{n} shown finished; memory still available {r['available_mb']:.0f} MB")
+    limits(results)
     goal("facilitator's view: slowest attendee's answer", f"{worst_status:.2f} s", worst_status <= STATUS_GOAL, f"≤ {STATUS_GOAL:g} s")
     return 0
 

@@ -42,10 +42,12 @@ c.JupyterHub.spawner_class = "jupyterhub.spawner.LocalProcessSpawner"
 # umask 077: everything the server, its kernels and the attendee's sandbox write is the attendee's alone.
 c.Spawner.cmd = ["/bin/sh", "-c", 'umask 077 && exec "$0" "$@"', sys.executable, "-m", "jupyterhub.singleuser"]
 c.Spawner.default_url = "/lab"
-# The workshop's status route (workshop_lib.event.server_ext) in every attendee's server.
-c.Spawner.args = ["--ServerApp.jpserver_extensions=workshop_lib.event.server_ext=True"]
+# deploy/jupyter/: the workshop's status route (workshop_lib.event.server_ext) in every attendee's server, and
+# kernels idle for 20 minutes shut down (each open notebook's kernel holds about 110-165 MB).
+SERVER_CONFIG = str(Path(__file__).resolve().parent / "jupyter")
 # The workshop's environment first on PATH: the attendee's terminal finds connect-sso-workshop and its Python.
-c.Spawner.environment = {"PATH": os.pathsep.join([os.path.dirname(sys.executable), "/usr/local/bin", "/usr/bin", "/bin"])}
+c.Spawner.environment = {"PATH": os.pathsep.join([os.path.dirname(sys.executable), "/usr/local/bin", "/usr/bin", "/bin"]),
+                         "JUPYTER_CONFIG_PATH": SERVER_CONFIG}
 c.Spawner.start_timeout = 120
 c.Spawner.http_timeout = 120
 

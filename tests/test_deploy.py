@@ -80,7 +80,14 @@ def test_image_is_built_from_environment_yml_with_its_python():
     dockerfile = (DEPLOY / "Dockerfile").read_text()
     pinned = re.search(r"^\s*-\s*python=([\d.]+)\s*$", (ROOT / "environment.yml").read_text(), re.M).group(1)
     assert re.search(rf"^FROM \S+:python-{re.escape(pinned)}\s*$", dockerfile, re.M)
-    assert "--file environment.yml" in dockerfile and "workshop_lib.event.server_ext" in dockerfile
+    assert "--file environment.yml" in dockerfile and "deploy/jupyter/jupyter_server_config.d/connect-sso-workshop.json" in dockerfile
+
+
+def test_every_server_loads_the_status_route_and_culls_idle_kernels():
+    """The one server config both deployments use (the image copies it, the local hub points JUPYTER_CONFIG_PATH at it)."""
+    config = json.loads((DEPLOY / "jupyter" / "jupyter_server_config.d" / "connect-sso-workshop.json").read_text())
+    assert config["ServerApp"]["jpserver_extensions"] == {"workshop_lib.event.server_ext": True}
+    assert 0 < config["MappingKernelManager"]["cull_idle_timeout"] <= 3600
 
 
 def test_server_extension_is_importable_and_declares_itself():
