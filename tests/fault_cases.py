@@ -56,6 +56,7 @@ LEDGER = {
     "identitystore.group": 2,
     "identitystore.membership": 3,
     "sso.assignment": 2,
+    "sso.application": 2,  # added through the simulated console: in the sandbox, cleanup removes them
 }
 # Where a permanent denial is an expected answer that the step explains without stopping.
 SOFT_DENIALS = {
@@ -362,7 +363,7 @@ class CleanupFaultOutcome:
 
 def ours_left(endpoint: str) -> dict[str, list[str]]:
     """What a complete workshop made that is still there (the Organization, IdC and the apps are kept by design)."""
-    keep = {"organizations.organization", "sso.instance", "sso.application"}
+    keep = {"organizations.organization", "sso.instance"}
     return {k: v for k, v in inventory(endpoint).items() if k not in keep and v}
 
 
@@ -684,9 +685,6 @@ def decoy_cleanup(ctx: Any, endpoint: str, *, delete: Any = None) -> DecoyOutcom
     assert not not_done(statuses), not_done(statuses)
     full = inventory(endpoint)
     ours = {k: sorted((Counter(full[k]) - Counter(decoys[k])).elements()) for k in full}
-    # Made by the workshop but not deleted by it, by design: the console-added applications (listed as
-    # "by hand" in the plan) and, on them, the assignments of someone else's groups.
-    ours["sso.application"] = []
     failed: list[str] = []
     if delete is None:
         from workshop_lib.aws.cleanup import plan_cleanup, run_cleanup

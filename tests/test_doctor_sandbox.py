@@ -119,8 +119,8 @@ class World:
             self.apps[app] = console(self.endpoint, "add_application", display_name=app)["application_arn"]
             metadata = console(self.endpoint, "download_metadata", application=app)["metadata"]
             provider_arn = iam.create_saml_provider(Name=provider, SAMLMetadataDocument=metadata)["SAMLProviderArn"]
-            created = iam.create_role(
-                RoleName=role, AssumeRolePolicyDocument=json.dumps(saml_trust_policy(provider_arn, REGION))
+            created = iam.create_role(  # as the workshop makes it: 12-hour sessions allowed (F22 otherwise)
+                RoleName=role, AssumeRolePolicyDocument=json.dumps(saml_trust_policy(provider_arn, REGION)), MaxSessionDuration=43200
             )
             iam.attach_role_policy(RoleName=role, PolicyArn=policy_arn)
             self.settings.role_ids[role] = created["Role"]["RoleId"]
@@ -414,8 +414,9 @@ def test_doctor_at_full_page_size_reads_one_page_per_listing(world):
         world.add_person(f"agent{i}@connect-workshop.com", "ConnectAgents", "Agent")
     report = world.doctor()
     assert report.findings == []
-    # 13 fixed reads + one page each of IdC users, both groups' memberships and Connect users.
-    assert report.calls == 17, report.calls_by_operation
+    # 15 fixed reads (two GetRole for MaxSessionDuration, F22) + one page each of IdC users, both groups' memberships
+    # and Connect users.
+    assert report.calls == 19, report.calls_by_operation
 
 
 def test_doctor_command_against_the_sandbox(world, capsys):
@@ -462,3 +463,19 @@ def _has_console_client() -> bool:
     except ImportError:
         return False
     return True
+
+
+def test_a_role_with_a_shorter_maximum_session_than_the_mapping_is_f22(world):
+    world.client("iam").update_role(RoleName=AGENT_ROLE, MaxSessionDuration=3600)
+    console(world.endpoint, "set_attribute_mappings", application=AGENT_APP,
+            mappings={"Role": _role_row(world), "SessionDuration": "43200"})
+    report = world.doctor()
+    assert serious(report) == {"F22"}, "\n".join(report.lines())
+    f22 = next(f for f in report.findings if f.code == "F22")
+    assert "The requested DurationSeconds exceeds the MaxSessionDuration set for this role" in f22.message
+    assert AGENT_ROLE in f22.fix and "12 hours" in f22.fix
+
+
+def _role_row(world) -> str:
+    return (f"arn:aws:iam::{world.account}:role/{AGENT_ROLE},"
+            f"arn:aws:iam::{world.account}:saml-provider/{AGENT_PROVIDER}")

@@ -33,16 +33,19 @@ def test_killing_the_process_inside_and_between_steps_then_running_again_complet
     assert fc.counts(out.inventory) == fc.EXPECTED and fc.duplicates(out.inventory) == {}
     assert out.ledger == fc.LEDGER
     assert out.file_problems == []  # the settings file parsed after every kill, also the one inside its write
-    adopted = {e.kind for e in st.load().ledger if e.adopted}
-    assert {"connect.instance", "iam.role", "connect.user", "identitystore.membership"} <= adopted
+    recovered = {e.kind for e in st.load().ledger if e.extra.get("recovered") or e.origin == "created"}
+    assert {"connect.instance", "iam.role", "connect.user", "identitystore.membership"} <= recovered
+    assert [(e.kind, e.name) for e in st.load().ledger if not e.ours and e.kind != "organizations.organization"] == []  # all known as ours
 
 
 def test_an_instance_made_by_a_killed_run_is_adopted_by_its_alias_not_created_again(learner, sandbox, aws):
     from workshop_lib.aws.resources import ensure_instance
 
+    from workshop_lib.aws.ownership import TAG_KEY, owner_id
+
     alias = "aws-connect-workshop-123-4242"
-    made = aws("connect").create_instance(IdentityManagementType="SAML", InstanceAlias=alias,
-                                          InboundCallsEnabled=True, OutboundCallsEnabled=True)
+    made = aws("connect").create_instance(IdentityManagementType="SAML", InstanceAlias=alias,  # tagged, as the killed run's call was
+                                          InboundCallsEnabled=True, OutboundCallsEnabled=True, Tags={TAG_KEY: owner_id(learner)})
     with learner.update() as s:  # the pending entry a killed run leaves: its create call answered, nothing more
         s.names["instance_alias"] = alias
         s.record("connect.instance", alias, region=s.region, client_token="a-token-from-the-killed-run")
@@ -65,3 +68,20 @@ def test_the_sandbox_killed_mid_run_comes_back_with_its_state_and_the_workshop_c
     assert out.not_done == {}
     assert fc.counts(out.inventory) == fc.EXPECTED and fc.duplicates(out.inventory) == {}
     assert out.ledger == fc.LEDGER
+
+
+def test_an_instance_with_our_alias_but_not_our_tag_is_not_taken_over(learner, sandbox, aws):
+    from workshop_lib.aws.ownership import NotOurs
+    from workshop_lib.aws.resources import ensure_instance
+
+    alias = "aws-connect-workshop-123-4243"
+    theirs = aws("connect").create_instance(IdentityManagementType="SAML", InstanceAlias=alias, InboundCallsEnabled=True,
+                                            OutboundCallsEnabled=True, Tags={"connect-sso-workshop": "owner-someoneelse"})
+    with learner.update() as s:
+        s.names["instance_alias"] = alias
+    with pytest.raises(NotOurs) as refused:
+        ensure_instance(learner, alias)
+    assert f"The Amazon Connect instance '{alias}' already exists in this account and is not the workshop's" in str(refused.value)
+    assert "owner-someoneelse" in str(refused.value) and "name prefix in 00_start_here" in str(refused.value)
+    assert learner.settings.instance_id == "" and learner.settings.find("connect.instance", alias) is None
+    assert [i["Id"] for i in aws("connect").list_instances()["InstanceSummaryList"]] == [theirs["Id"]]

@@ -27,10 +27,36 @@ class Context:
 
     @property
     def settings(self) -> Settings:
-        return settings_mod.load(self.path)
+        """The settings, with the ledger, instance and role IDs of the account the target and profile reach now.
+
+        After a switch of target or profile (and once per context on AWS, where the default credentials can
+        change under the same profile), reading them asks STS who the caller is (aws/accounts.py); when that
+        cannot be answered (no sandbox running, no credentials) the account's fields are shown empty, never
+        another account's.
+        """
+        s = settings_mod.load(self.path)
+        verified, failed = ("account-verified", s.source), ("account-unknown", s.source)
+        if s.in_scope and (s.target in settings_mod.SANDBOX_TARGETS or verified in self._facts):
+            return s
+        if failed not in self._facts:
+            from workshop_lib.aws import accounts
+            from workshop_lib.errors import WorkshopError
+
+            try:
+                s = accounts.enter(self.path, s)
+                self._facts[verified] = True
+                return s
+            except WorkshopError:
+                if s.target not in settings_mod.SANDBOX_TARGETS:  # no credentials: asking again in this context would only be slow
+                    self._facts[failed] = True
+        if s.scope_source and s.scope_source != s.source and s.scope not in ("", f"{s.target}::"):
+            s._set_account_fields({})  # another target's or profile's: shown empty, and the file keeps them for it
+        return s
 
     @contextlib.contextmanager
     def update(self) -> Iterator[Settings]:
+        if not settings_mod.load(self.path).in_scope:
+            self.settings  # noqa: B018 - learn the account first, so the change lands in its ledger
         with settings_mod.update(self.path) as s:
             yield s
 
@@ -38,7 +64,7 @@ class Context:
     def is_sandbox(self) -> bool:
         """The sandbox target: console steps are done for the learner and console values can be read. False on
         the rehearsal target, which uses the same sandbox but behaves exactly as a real account."""
-        return self.settings.target == "sandbox"
+        return settings_mod.load(self.path).target == "sandbox"
 
     @property
     def runs_on_sandbox(self) -> bool:

@@ -27,9 +27,9 @@ def by_severity(findings):
 
 @dataclass(frozen=True)
 class Finding:
-    """What is wrong in plain words, how to fix it, and the failure mode (F1–F21) it causes."""
+    """What is wrong in plain words, how to fix it, and the failure mode (F1–F22) it causes."""
 
-    code: str  # "F1" … "F21", or a short id such as "metadata.small-key"
+    code: str  # "F1" … "F22", or a short id such as "metadata.small-key"
     severity: Severity
     message: str
     fix: str = ""

@@ -21,12 +21,19 @@ from workshop_lib.errors import SettingsError
 from workshop_lib.files import atomic_write
 
 SCHEMA = "connect-sso-workshop/settings"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: one ledger per (target, partition, account); ledger entries say where they came from
 FILE_NAME = "settings.json"
 # sandbox: the simulated AWS, console steps done for you. rehearsal: the same sandbox behaving exactly as a real
 # account (console steps, uploads, paste-backs and sign-in are yours). aws: a real account.
 TARGETS = ("sandbox", "rehearsal", "aws")
 SANDBOX_TARGETS = ("sandbox", "rehearsal")  # the targets whose API calls go to the local sandbox
+# What belongs to one account: kept per (target, partition, account ID), so switching the target or the
+# profile shows, checks and cleans only the current account's resources.
+ACCOUNT_FIELDS = ("ledger", "instance_id", "instance_arn", "account_id", "role_ids", "confirmed", "adopt")
+# Where a ledger entry came from. Only "created" (and "pending": recorded just before a create call) is ever
+# changed or deleted by the workshop; "found" (existed already, e.g. an employee) and "adopted" (the learner
+# chose "use it as it is") are read and checked only.
+ORIGINS = ("created", "pending", "found", "adopted")
 
 # Keys that must never be stored: the file is shared, copied and shown on screen.
 _SECRET_KEY = re.compile(r"secret|password|passwd|session_token|access_key|private_key|credential", re.I)
@@ -62,7 +69,7 @@ def default_names() -> dict[str, str]:
 
 @dataclass
 class LedgerEntry:
-    """One resource the workshop created (or adopted because its tag or name proves it is ours)."""
+    """One resource the workshop uses: made by it ("created"), or someone else's it only reads ("found", "adopted")."""
 
     kind: str  # e.g. "connect.instance", "iam.role", "identitystore.user"
     name: str  # the name the learner sees (alias, role name, user name)
@@ -70,12 +77,17 @@ class LedgerEntry:
     arn: str = ""
     region: str = ""
     created_at: str = ""
-    adopted: bool = False  # found already existing and claimed as ours (tag or exact name)
+    origin: str = "created"  # one of ORIGINS
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def key(self) -> tuple[str, str]:
         return (self.kind, self.name)
+
+    @property
+    def ours(self) -> bool:
+        """Made by this settings file's workshop (or about to be): the only entries cleanup may delete."""
+        return self.origin in ("created", "pending")
 
 
 @dataclass
@@ -84,6 +96,9 @@ class Settings:
 
     target: str = "sandbox"
     profile: str = ""
+    # Unique to this settings file: the value of the workshop tag on everything it creates, so two attendees
+    # sharing one account never own (change, delete) each other's resources. Made on the first save.
+    owner_id: str = ""
     region: str = "us-east-1"
     idc_region: str = ""  # Identity Center's home Region; empty means the same as ``region``
     instance_id: str = ""
@@ -99,6 +114,13 @@ class Settings:
     confirmed: dict[str, str] = field(default_factory=dict)
     # People imported beyond the workshop's defaults: {"email", "first", "last", "role"}.
     people: list[dict[str, str]] = field(default_factory=list)
+    # Resources ("kind:name") the learner chose to use as they are: read and checked, never changed or deleted.
+    adopt: list[str] = field(default_factory=list)
+    # The account the fields above (ACCOUNT_FIELDS) belong to, as "target:partition:account" ("target::" while
+    # unknown), and the target and profile it was learnt for; the other accounts' fields, by that key.
+    scope: str = ""
+    scope_source: str = ""
+    accounts: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     # ---- derived values -------------------------------------------------------------------
     @property
@@ -128,24 +150,82 @@ class Settings:
     def of_kind(self, kind: str) -> list[LedgerEntry]:
         return [e for e in self.ledger if e.kind == kind]
 
-    def record(self, kind: str, name: str, *, id: str = "", arn: str = "", region: str = "", adopted: bool = False, **extra: Any) -> LedgerEntry:
-        """Add or refresh a ledger entry; recording the same resource twice keeps one entry."""
+    def record(self, kind: str, name: str, *, id: str = "", arn: str = "", region: str = "", origin: str = "", **extra: Any) -> LedgerEntry:
+        """Add or refresh a ledger entry; recording the same resource twice keeps one entry.
+
+        ``origin`` defaults to "created" for a new entry; a "pending" entry becomes whatever is recorded next.
+        An entry that is someone else's ("found", "adopted") never becomes "created" by a later record: the
+        workshop did not make it, whatever happens afterwards.
+        """
+        if origin and origin not in ORIGINS:
+            raise ValueError(f"unknown ledger origin {origin!r}")
         entry = self.find(kind, name)
         if entry is None:
-            entry = LedgerEntry(kind=kind, name=name, created_at=_now())
+            entry = LedgerEntry(kind=kind, name=name, created_at=_now(), origin=origin or "created")
             self.ledger.append(entry)
+        elif origin and (entry.origin == "pending" or origin in ("found", "adopted") and entry.origin != "created"):
+            entry.origin = origin
         entry.id = id or entry.id
         entry.arn = arn or entry.arn
         entry.region = region or entry.region
-        entry.adopted = entry.adopted or adopted
         entry.extra.update(extra)
         return entry
+
+    def is_adopted(self, kind: str, name: str) -> bool:
+        return f"{kind}:{name}" in self.adopt
+
+    # ---- one ledger per account -----------------------------------------------------------
+    @property
+    def source(self) -> str:
+        """What decides the account: the target and, on AWS, the profile."""
+        return f"{self.target}|{self.profile if self.target not in SANDBOX_TARGETS else ''}"
+
+    @property
+    def in_scope(self) -> bool:
+        """True when the account fields are known to belong to the current target and profile's account."""
+        return bool(self.scope) and not self.scope.endswith(":") and self.scope_source == self.source
+
+    def enter_account(self, account: str, partition: str = "aws") -> str:
+        """Make ``account`` (of the current target) the one whose ledger, instance and role IDs are shown.
+
+        The fields of the account left behind are kept aside under its key and come back when it is entered
+        again. Fields whose account was never learnt (a new file, or one written before accounts were kept
+        apart) are claimed by the first account of the same target they meet.
+        """
+        key = scope_key(self.target, partition, account)
+        if key != self.scope:
+            unclaimed = self.scope in ("", f"{self.target}::")
+            if unclaimed and key not in self.accounts:
+                pass  # these fields were made for this target before its account was known: they are this account's
+            else:
+                if not unclaimed or _has_state(self._account_fields()):
+                    self.accounts[self.scope or f"{self.target}::"] = self._account_fields()
+                self._set_account_fields(self.accounts.pop(key, {}))
+            self.scope = key
+        self.scope_source = self.source
+        self.account_id = account
+        return key
+
+    def _account_fields(self) -> dict[str, Any]:
+        data = {name: copy.deepcopy(getattr(self, name)) for name in ACCOUNT_FIELDS}
+        data["ledger"] = [asdict(e) for e in self.ledger]
+        return data
+
+    def _set_account_fields(self, data: dict[str, Any]) -> None:
+        fresh = Settings()
+        for name in ACCOUNT_FIELDS:
+            value = copy.deepcopy(data.get(name, getattr(fresh, name)))
+            if name == "ledger":
+                value = [LedgerEntry(**_only(_migrate_entry(e), LedgerEntry)) for e in value if isinstance(e, dict)]
+            setattr(self, name, value)
 
     def forget(self, kind: str, name: str) -> None:
         self.ledger = [e for e in self.ledger if not (e.kind == kind and e.name == name)]
 
     # ---- serialisation --------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
+        if not self.owner_id:
+            self.owner_id = new_owner_id()
         data = asdict(self)
         data = {"schema": SCHEMA, "version": SCHEMA_VERSION, **data}
         _refuse_secrets(data)
@@ -163,14 +243,51 @@ class Settings:
                 raise TypeError(f"'{name}' should be {_TYPE_WORDS.get(expected, expected.__name__)}, not {type(value).__name__}")
         if not all(isinstance(e, dict) for e in values.get("ledger", [])):
             raise TypeError("the ledger should be a list of objects")
-        values["ledger"] = [LedgerEntry(**_only(e, LedgerEntry)) for e in values.get("ledger", [])]
+        values["ledger"] = [LedgerEntry(**_only(_migrate_entry(e), LedgerEntry)) for e in values.get("ledger", [])]
+        if not all(isinstance(v, dict) for v in values.get("accounts", {}).values()):
+            raise TypeError("each account's state should be an object")
         settings = cls(**values)
+        if isinstance(data.get("version"), int) and data["version"] < 2 and "scope" not in data:
+            # One ledger for everything before version 2: it belongs to the account its target last used.
+            settings.scope = scope_key(settings.target, partition_of(settings.region), settings.account_id) if settings.account_id else f"{settings.target}::"
+            settings.scope_source = settings.source
         if settings.target not in TARGETS:
             raise SettingsError(f"The settings say target {settings.target!r}, which is not one of {', '.join(TARGETS)}.", fix="Choose the target again in 00_start_here.")
         return settings
 
 
 _TYPE_WORDS = {str: "text", dict: "an object", list: "a list"}
+
+
+def new_owner_id() -> str:
+    """A short random owner id for the workshop tag (not a secret: it only tells attendees' resources apart)."""
+    import secrets
+
+    return "owner-" + secrets.token_hex(6)
+
+
+def scope_key(target: str, partition: str, account: str) -> str:
+    return f"{target}:{partition}:{account}"
+
+
+def partition_of(region: str) -> str:
+    """The AWS partition of a Region (ARNs, and so the ledger, differ between partitions)."""
+    if region.startswith("cn-"):
+        return "aws-cn"
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    return "aws"
+
+
+def _has_state(fields: dict[str, Any]) -> bool:
+    return any(fields.get(name) for name in ACCOUNT_FIELDS if name != "account_id")
+
+
+def _migrate_entry(entry: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 entries said ``adopted: true`` for anything found by name: someone else's until proved otherwise."""
+    if "origin" not in entry:
+        entry = {**entry, "origin": "found" if entry.get("adopted") else "created"}
+    return entry
 
 
 def _only(data: dict[str, Any], cls: type) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable, Optional, Protocol, Sequence
 
+from workshop_lib.aws.ownership import TAG_KEY
 from workshop_lib.rules.chain import side_for
 from workshop_lib.rules.usernames import unique_by_email
 from workshop_lib.aws.paging import paginate
@@ -146,8 +147,13 @@ class _Job:
         self.page_size = page_size
         self.dry_run = dry_run
         self.result = OnboardResult(people=len(self.people), dry_run=dry_run)
+        from workshop_lib.aws.ownership import owner_id
+
+        owner_id(ctx)  # made and saved once, before the settings are read for the run
         self.settings: "Settings" = ctx.settings  # read once: each read parses the whole file
         self.ledger = {(e.kind, e.name) for e in self.settings.ledger}
+        self.entries = {(e.kind, e.name): e for e in self.settings.ledger}
+        self.adopted_groups: dict[str, str] = {}  # role -> name of a group used as it is: the workshop adds nobody to it
         self.records: list[tuple[str, str, dict]] = []
         self.lock = threading.Lock()
         self.store = ""
@@ -188,16 +194,22 @@ class _Job:
         self._plan()
 
     def _survey_group(self, role: str) -> None:
+        """The role's group: ours (created by this settings file, or pending from an interrupted run), used as it is
+        (adopted), or someone else's (NotOurs: groups carry no tags, so the ledger is the only proof)."""
         from workshop_lib.aws.errors import explained
+        from workshop_lib.aws.ownership import NotOurs
         from workshop_lib.aws.resources import GROUP_DESCRIPTION_MARK
 
         name = self.settings.name(side_for(role).group_key)
         ids = self.client("identitystore")
         group_id = _group_id(ids, self.store, name)
+        known = self.entries.get(("identitystore.group", name))
         if group_id is None:
             if self.dry_run:
                 self.groups[role], self.members[role] = "", set()
                 return
+            self._remember("identitystore.group", name, origin="pending")
+            self.flush()  # before the call: a group an interrupted run made is then recognised as ours
             try:
                 with explained("identitystore:CreateGroup"):
                     group_id = ids.create_group(IdentityStoreId=self.store, DisplayName=name,
@@ -206,17 +218,28 @@ class _Job:
                 group_id = _group_id(ids, self.store, name) if err.code == "ConflictException" else None
                 if group_id is None:  # not made by an earlier attempt whose answer was lost
                     raise
-            self._remember("identitystore.group", name, id=group_id)
+            self._remember("identitystore.group", name, id=group_id, origin="created")
             self.groups[role], self.members[role] = group_id, set()
             return
-        if ("identitystore.group", name) not in self.ledger:
-            self._remember("identitystore.group", name, id=group_id, adopted=True)
+        if known is not None and known.ours and (known.origin == "pending" or known.id == group_id):
+            self._remember("identitystore.group", name, id=group_id, origin="created")
+        elif self.settings.is_adopted("identitystore.group", name):
+            self._remember("identitystore.group", name, id=group_id, origin="adopted")
+            self.adopted_groups[role] = name
+        else:
+            raise NotOurs("identitystore.group", name, "Identity Center groups carry no tags, and this workshop did not create it"
+                          + (" (a group of that name was replaced since)" if known is not None and known.ours else ""))
         with explained("identitystore:ListGroupMemberships"):
             members = paginate(ids, "list_group_memberships", "GroupMemberships", self.page_size, IdentityStoreId=self.store, GroupId=group_id)
         self.groups[role] = group_id
         self.members[role] = {m["MemberId"]["UserId"] for m in members if "UserId" in (m.get("MemberId") or {})}
-        # Memberships an interrupted run made but did not record: adopted in _plan, like users.
+        # Memberships an interrupted run made but did not record: recognised in _plan by their pending entries.
         self.membership_ids[role] = {m["MemberId"]["UserId"]: m["MembershipId"] for m in members if "UserId" in (m.get("MemberId") or {})}
+
+    def _origin(self, kind: str, name: str) -> str:
+        """For something that exists but the ledger does not hold as made: ours only if a run of ours was making it."""
+        known = self.entries.get((kind, name))
+        return "created" if known is not None and known.origin == "pending" else "found"
 
     def _plan(self) -> None:
         """Count what is missing; adopt into the ledger what exists but the ledger does not know (as the steps always did)."""
@@ -228,25 +251,39 @@ class _Job:
             if "idc" in self.parts:
                 if user_id is None:
                     needs.append("idc")
-                elif ("identitystore.user", person.email) not in self.ledger:
-                    self._remember("identitystore.user", person.email, id=user_id, adopted=True)
+                elif not self._settled("identitystore.user", person.email):
+                    # Already there (an employee, another attendee's agent): used, never deleted by cleanup.
+                    self._remember("identitystore.user", person.email, id=user_id, origin=self._origin("identitystore.user", person.email))
             if "connect" in self.parts:
                 found = self.connect_users.get(person.email)
                 if found is None:
                     needs.append("connect")
-                elif ("connect.user", person.email) not in self.ledger:
-                    self._remember("connect.user", person.email, id=found["Id"], arn=found.get("Arn", ""), adopted=True)
+                elif not self._settled("connect.user", person.email):
+                    self._remember("connect.user", person.email, id=found["Id"], arn=found.get("Arn", ""), origin=self._origin("connect.user", person.email))
             if "membership" in self.parts and (user_id is None or user_id not in self.members.get(person.role, set())):
                 needs.append("membership")
             elif "membership" in self.parts:
                 label = f"{self.settings.name(side_for(person.role).group_key)}/{person.email}"
-                if ("identitystore.membership", label) not in self.ledger:
+                if not self._settled("identitystore.membership", label):
                     self._remember("identitystore.membership", label, id=self.membership_ids.get(person.role, {}).get(user_id, ""),
-                                   group_id=self.groups.get(person.role, ""), user_id=user_id, adopted=True)
+                                   group_id=self.groups.get(person.role, ""), user_id=user_id, origin=self._origin("identitystore.membership", label))
+            if "membership" in needs and person.role in self.adopted_groups:
+                needs.remove("membership")  # a group used as it is is never changed: the learner adds them
+                self._fail(person, "membership", _add_yourself(self.adopted_groups[person.role], person.email))
             for part in needs:
                 todo[part] += 1
+                if not self.dry_run:  # recorded before the calls: what an interrupted run made is then known as ours
+                    kind, name = _PENDING[part](self.settings, person)
+                    if not self._settled(kind, name):
+                        self._remember(kind, name, origin="pending")
             if needs:
                 self.work.append((person, needs))
+        self.flush()
+
+    def _settled(self, kind: str, name: str) -> bool:
+        """The ledger holds it with its final origin (not merely pending)."""
+        known = self.entries.get((kind, name))
+        return known is not None and known.origin != "pending"
 
     # ---- creation ----------------------------------------------------------------------------
     def create(self, workers: int) -> None:
@@ -324,16 +361,16 @@ class _Job:
         except Exception as exc:
             if error_code(exc) != "ConflictException":
                 raise
-            user_id = _user_id(ids, self.store, person.email)  # created meanwhile (another run): adopt it
-            self._remember("identitystore.user", person.email, id=user_id, adopted=True)
+            # Made by an earlier attempt whose answer was lost (it is pending in the ledger): ours.
+            user_id = _user_id(ids, self.store, person.email)
+            self._remember("identitystore.user", person.email, id=user_id, origin="created", recovered=True)
             return user_id
         self._count("idc")
-        self._remember("identitystore.user", person.email, id=user_id)
+        self._remember("identitystore.user", person.email, id=user_id, origin="created")
         return user_id
 
     def _create_connect_user(self, connect: Any, person: PersonLike) -> None:
         from workshop_lib.aws.errors import error_code
-        from workshop_lib.aws.resources import TAG_KEY, TAG_VALUE
         from workshop_lib.errors import AwsError
 
         security, _routing = self.profiles
@@ -350,7 +387,7 @@ class _Job:
                 PhoneConfig={"PhoneType": "SOFT_PHONE"},
                 SecurityProfileIds=[security[profile]],
                 RoutingProfileId=self.routing_id,
-                Tags={TAG_KEY: TAG_VALUE},
+                Tags={TAG_KEY: self.settings.owner_id},
             )
         except Exception as exc:
             if error_code(exc) != "DuplicateResourceException":
@@ -359,10 +396,10 @@ class _Job:
             users = paginate(connect, "list_users", "UserSummaryList", self.page_size, InstanceId=self.settings.instance_id)
             found = next((u for u in users if u["Username"] == person.email), None)
             if found is not None:
-                self._remember("connect.user", person.email, id=found["Id"], arn=found.get("Arn", ""), adopted=True)
+                self._remember("connect.user", person.email, id=found["Id"], arn=found.get("Arn", ""), origin="created", recovered=True)
             return
         self._count("connect")
-        self._remember("connect.user", person.email, id=created["UserId"], arn=created.get("UserArn", ""))
+        self._remember("connect.user", person.email, id=created["UserId"], arn=created.get("UserArn", ""), origin="created")
 
     def _add_member(self, ids: Any, person: PersonLike, user_id: str) -> None:
         from workshop_lib.aws.errors import error_code
@@ -377,11 +414,12 @@ class _Job:
             members = paginate(ids, "list_group_memberships", "GroupMemberships", self.page_size, IdentityStoreId=self.store, GroupId=group_id)
             membership = next((m["MembershipId"] for m in members if (m.get("MemberId") or {}).get("UserId") == user_id), "")
             name = self.settings.name(side_for(person.role).group_key)
-            self._remember("identitystore.membership", f"{name}/{person.email}", id=membership, group_id=group_id, user_id=user_id, adopted=True)
+            self._remember("identitystore.membership", f"{name}/{person.email}", id=membership, group_id=group_id, user_id=user_id,
+                           origin="created", recovered=True)
             return
         self._count("membership")
         name = self.settings.name(side_for(person.role).group_key)
-        self._remember("identitystore.membership", f"{name}/{person.email}", id=membership, group_id=group_id, user_id=user_id)
+        self._remember("identitystore.membership", f"{name}/{person.email}", id=membership, group_id=group_id, user_id=user_id, origin="created")
 
     # ---- bookkeeping -------------------------------------------------------------------------
     def _count(self, part: str) -> None:
@@ -411,10 +449,24 @@ class _Job:
         with self.ctx.update() as s:
             for kind, name, fields in batch:
                 s.record(kind, name, **fields)
+            self.entries.update({(kind, name): s.find(kind, name) for kind, name, _ in batch})
         self.ledger.update((kind, name) for kind, name, _ in batch)
 
 
 _ACTIONS = {"idc": "identitystore:CreateUser", "connect": "connect:CreateUser", "membership": "identitystore:CreateGroupMembership"}
+# The ledger entry each part makes, recorded as pending before its call.
+_PENDING = {
+    "idc": lambda s, p: ("identitystore.user", p.email),
+    "connect": lambda s, p: ("connect.user", p.email),
+    "membership": lambda s, p: ("identitystore.membership", f"{s.name(side_for(p.role).group_key)}/{p.email}"),
+}
+
+
+def _add_yourself(group: str, email: str) -> WorkshopError:
+    from workshop_lib.aws.ownership import ChangeNeeded
+
+    return ChangeNeeded("identitystore.group", group, f"{email} is not a member. In the IAM Identity Center console, open Groups → "
+                        f"{group} → Add users, and add {email}.")
 
 
 def _group_id(ids: Any, store: str, name: str) -> Optional[str]:

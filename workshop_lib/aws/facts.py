@@ -229,6 +229,11 @@ def _read_iam(reader: _Reader, facts: Facts) -> None:
         roles = {name: _role_one_by_one(reader, name) for name in wanted}
     for side, chain in facts.chains.items():
         facts.roles[side] = roles.get(chain.role) or RoleFacts(chain.role)
+    for role in {r.name: r for r in facts.roles.values() if r.found and not r.max_session_duration}.values():
+        # GetAccountAuthorizationDetails' RoleDetail has no MaxSessionDuration: GetRole has (F22).
+        got = reader.call("iam:GetRole", lambda name=role.name: iam().get_role(RoleName=name))
+        if got:
+            role.max_session_duration = int(got["Role"].get("MaxSessionDuration") or 0)
 
 
 def _roles_from_details(reader: _Reader, facts: Facts, wanted: set[str]) -> Optional[dict[str, RoleFacts]]:
@@ -278,7 +283,8 @@ def _roles_from_details(reader: _Reader, facts: Facts, wanted: set[str]) -> Opti
 
 def _role_facts(name: str, raw: dict) -> RoleFacts:
     """A role as GetRole or GetAccountAuthorizationDetails describe it, before its policies are added."""
-    return RoleFacts(name, True, raw.get("Arn", ""), raw.get("RoleId", ""), raw.get("Path", "/"), _document(raw.get("AssumeRolePolicyDocument")))
+    return RoleFacts(name, True, raw.get("Arn", ""), raw.get("RoleId", ""), raw.get("Path", "/"), _document(raw.get("AssumeRolePolicyDocument")),
+                     max_session_duration=int(raw.get("MaxSessionDuration") or 0))
 
 
 def _managed_policy_document(reader: _Reader, arn: str) -> Optional[dict]:

@@ -80,14 +80,15 @@ def _federation(side: str, *, with_policy: bool) -> list[Need]:
     """Chapter 04 (agents) or the IAM half of 06 (admins): provider, policy, role, and the mappings' values."""
     needs = _CALLER + _IDENTITY_CENTER
     needs += _on(f"iam-saml-provider:{side}_provider",
-                 "iam:GetSAMLProvider", "iam:CreateSAMLProvider", "iam:TagSAMLProvider", "iam:UpdateSAMLProvider")
+                 "iam:GetSAMLProvider", "iam:CreateSAMLProvider", "iam:TagSAMLProvider", "iam:UpdateSAMLProvider",
+                 "iam:ListSAMLProviderTags")
     if with_policy:
         needs += _on("iam-policy:policy",
                      "iam:GetPolicy", "iam:GetPolicyVersion", "iam:CreatePolicy", "iam:TagPolicy",
-                     "iam:ListPolicyVersions", "iam:DeletePolicyVersion", "iam:CreatePolicyVersion")
+                     "iam:ListPolicyVersions", "iam:DeletePolicyVersion", "iam:CreatePolicyVersion", "iam:ListPolicyTags")
     needs += _on(f"iam-role:{side}_role",
                  "iam:GetRole", "iam:CreateRole", "iam:TagRole", "iam:UpdateAssumeRolePolicy",
-                 "iam:ListAttachedRolePolicies", "iam:AttachRolePolicy")
+                 "iam:ListAttachedRolePolicies", "iam:AttachRolePolicy", "iam:ListRoleTags", "iam:UpdateRole")
     return needs
 
 
@@ -122,12 +123,17 @@ def _cleanup() -> list[Need]:
         "identitystore:DeleteUser", "identitystore:DeleteGroup",
         "connect:DeleteUser", "connect:ListInstances", "connect:DeleteInstance",
         "ds:DeleteDirectory", "ds:DescribeDirectories", "ds:UnauthorizeApplication",
+        # Identity checked again at delete time, and what else refers to a user (aws/cleanup.py).
+        "identitystore:DescribeUser", "identitystore:DescribeGroup", "identitystore:GetUserId", "identitystore:GetGroupId",
+        "sso:ListAccountAssignmentsForPrincipal", "sso:ListApplicationAssignmentsForPrincipal",
+        "sso:ListApplications", "sso:ListApplicationAssignments", "sso:DeleteApplication", "connect:DescribeInstance",
     )
     for side in ("agent", "admin"):
-        needs += _on(f"iam-role:{side}_role", "iam:ListAttachedRolePolicies", "iam:DetachRolePolicy",
+        needs += _on(f"iam-role:{side}_role", "iam:GetRole", "iam:ListRoleTags", "iam:ListAttachedRolePolicies", "iam:DetachRolePolicy",
                      "iam:ListRolePolicies", "iam:DeleteRolePolicy", "iam:DeleteRole")
-        needs += _on(f"iam-saml-provider:{side}_provider", "iam:DeleteSAMLProvider")
-    return needs + _on("iam-policy:policy", "iam:ListPolicyVersions", "iam:DeletePolicyVersion", "iam:DeletePolicy")
+        needs += _on(f"iam-saml-provider:{side}_provider", "iam:ListSAMLProviderTags", "iam:DeleteSAMLProvider")
+    return needs + _on("iam-policy:policy", "iam:GetPolicy", "iam:ListPolicyTags", "iam:ListEntitiesForPolicy",
+                       "iam:ListPolicyVersions", "iam:DeletePolicyVersion", "iam:DeletePolicy")
 
 
 def _unique(needs: Iterable[Need]) -> tuple[Need, ...]:

@@ -1,9 +1,11 @@
 """Get-or-create for every resource the workshop makes: safe to repeat, tagged, recorded in the ledger.
 
-Each ``ensure_*`` finds what exists first (by the ledger, then by name), adopts it into the ledger
-when its tag or its workshop-specific name proves it is ours, and creates it only when absent.
-Each ``find_*`` is read-only and is what the steps' checks use. People (Connect and Identity Center
-users, groups, memberships) are made in bulk by ``aws/bulk.py``.
+Each ``ensure_*`` finds what exists first, by name. It changes an existing resource only when the
+workshop tag carries this settings file's owner id (``aws/ownership.py``); one the learner chose to use
+as it is is only read, and the change it needs is named for the learner; any other is someone else's and
+the step stops (``NotOurs``). What does not exist is created, tagged and recorded. Each ``find_*`` is
+read-only and is what the steps' checks use. People (Connect and Identity Center users, groups,
+memberships) are made in bulk by ``aws/bulk.py``.
 """
 
 from __future__ import annotations
@@ -15,19 +17,19 @@ from typing import TYPE_CHECKING, Callable, Optional
 
 from workshop_lib.aws.paging import paginate  # noqa: F401 - re-exported: the one listing helper
 from workshop_lib.aws.errors import error_code, explained
+from workshop_lib.aws.ownership import ChangeNeeded, NotOurs, is_ours, ownership, tags_list, tags_map, why_not_ours
 from workshop_lib.errors import AwsError, WorkshopError
 from workshop_lib.rules.iam_documents import load_policy
 
 if TYPE_CHECKING:
     from workshop_lib.context import Context
 
-TAG_KEY = "connect-sso-workshop"
-TAG_VALUE = "workshop"
 GROUP_DESCRIPTION_MARK = "(created by connect-sso-workshop)"
-
-
-def _tags_list() -> list[dict[str, str]]:
-    return [{"Key": TAG_KEY, "Value": TAG_VALUE}]
+# Roles the workshop creates allow the longest session IAM allows (12 hours): the applications' attribute
+# mappings ask for SessionDuration 43200, and STS refuses a longer session than the role's MaxSessionDuration
+# ("The requested DurationSeconds exceeds the MaxSessionDuration set for this role", F22). See IAM CreateRole:
+# MaxSessionDuration, 3600 to 43200 seconds.
+MAX_SESSION_SECONDS = 43200
 
 
 def _client_error() -> tuple[type[Exception], ...]:
@@ -89,15 +91,18 @@ def ensure_instance(ctx: "Context", alias: str) -> dict:
     # written: the alias (ours, with its random digits) finds that instance, which is then adopted.
     made = next((i for i in list_instances(ctx) if i.get("InstanceAlias") == alias and i.get("InstanceStatus") != "CREATION_FAILED"), None)
     if made is not None:
+        found = describe_instance(ctx, made["Id"]) or made
+        if not is_ours(ctx, found.get("Tags")):  # the alias is ours by chance only: someone else's instance
+            raise NotOurs("connect.instance", alias, why_not_ours(ctx, found.get("Tags")))
         use_instance(ctx, made)
         with ctx.update() as s:
-            s.record("connect.instance", alias, id=made["Id"], arn=made["Arn"], region=s.region, adopted=True)
-        return describe_instance(ctx, made["Id"]) or made
+            s.record("connect.instance", alias, id=made["Id"], arn=made["Arn"], region=s.region, origin="created", recovered=True)
+        return found
     pending = ctx.settings.find("connect.instance", alias)
     token = (pending.extra.get("client_token") if pending else None) or uuid.uuid4().hex
     with ctx.update() as s:
         # Recorded before the call: an interrupted run re-sends the same token and gets the same instance.
-        s.record("connect.instance", alias, region=s.region, client_token=token)
+        s.record("connect.instance", alias, region=s.region, origin="pending", client_token=token)
     client = ctx.client("connect")
     with explained("connect:CreateInstance"):
         created = client.create_instance(
@@ -106,10 +111,10 @@ def ensure_instance(ctx: "Context", alias: str) -> dict:
             InstanceAlias=alias,
             InboundCallsEnabled=True,
             OutboundCallsEnabled=True,
-            Tags={TAG_KEY: TAG_VALUE},
+            Tags=tags_map(ctx),
         )
     with ctx.update() as s:
-        s.record("connect.instance", alias, id=created["Id"], arn=created["Arn"], region=s.region)
+        s.record("connect.instance", alias, id=created["Id"], arn=created["Arn"], region=s.region, origin="created")
         s.instance_id, s.instance_arn = created["Id"], created["Arn"]
         s.account_id = created["Arn"].split(":")[4]
     return describe_instance(ctx, created["Id"]) or {"Id": created["Id"], "Arn": created["Arn"], "InstanceStatus": "CREATION_IN_PROGRESS"}
@@ -275,9 +280,12 @@ def application_assignments(ctx: "Context", app_arn: str) -> list[dict]:
 
 
 def ensure_group_assignment(ctx: "Context", app_arn: str, group_id: str, label: str) -> None:
-    """The group's assignment to the app; one that exists (an interrupted run made it) is adopted into the ledger."""
+    """The group's assignment to the app. Recorded as pending before the call, so an interrupted run's assignment
+    is recognised as ours; one that exists otherwise is recorded as found (someone else's) unless the group is ours."""
     exists = any(a["PrincipalId"] == group_id for a in application_assignments(ctx, app_arn))
     if not exists:
+        with ctx.update() as s:
+            s.record("sso.assignment", label, id=group_id, arn=app_arn, principal_type="GROUP", origin="pending")
         try:
             ctx.client("sso-admin").create_application_assignment(ApplicationArn=app_arn, PrincipalId=group_id, PrincipalType="GROUP")
         except _client_error() as exc:
@@ -285,8 +293,10 @@ def ensure_group_assignment(ctx: "Context", app_arn: str, group_id: str, label: 
                 with explained("sso:CreateApplicationAssignment"):
                     raise
     with ctx.update() as s:
-        if not (exists and s.find("sso.assignment", label)):
-            s.record("sso.assignment", label, id=group_id, arn=app_arn, principal_type="GROUP", adopted=exists)
+        known = s.find("sso.assignment", label)
+        group_ours = any(e.id == group_id and e.origin == "created" for e in s.of_kind("identitystore.group"))
+        ours = not exists or (known is not None and known.ours) or group_ours
+        s.record("sso.assignment", label, id=group_id, arn=app_arn, principal_type="GROUP", origin="created" if ours else "found")
 
 
 # ---- IAM ---------------------------------------------------------------------------------------
@@ -315,33 +325,64 @@ def get_saml_provider(ctx: "Context", name: str) -> Optional[dict]:
     return found
 
 
+def saml_provider_tags(ctx: "Context", arn: str) -> Optional[list[dict]]:
+    """The provider's tags (None when it does not exist)."""
+    found = _iam_get(lambda: ctx.client("iam").list_saml_provider_tags(SAMLProviderArn=arn), "iam:ListSAMLProviderTags")
+    return None if found is None else found.get("Tags", [])
+
+
 def ensure_saml_provider(ctx: "Context", name: str, metadata_xml: str) -> str:
-    """The IAM SAML provider from this application's metadata; refreshed when the metadata changed (rotation)."""
+    """The IAM SAML provider from this application's metadata; ours is refreshed when the metadata changed (rotation)."""
     existing = get_saml_provider(ctx, name)
     iam = ctx.client("iam")
     if existing is None:
+        arn = provider_arn(ctx, name)
         try:
             with explained("iam:CreateSAMLProvider"):
-                arn = iam.create_saml_provider(Name=name, SAMLMetadataDocument=metadata_xml, Tags=_tags_list())["SAMLProviderArn"]
+                arn = iam.create_saml_provider(Name=name, SAMLMetadataDocument=metadata_xml, Tags=tags_list(ctx))["SAMLProviderArn"]
         except AwsError as err:
             if err.code != "EntityAlreadyExists":
                 raise
-            arn = provider_arn(ctx, name)
+            ownership(ctx, "iam.saml_provider", name, saml_provider_tags(ctx, arn))  # made meanwhile: by us?
         with ctx.update() as s:
-            s.record("iam.saml_provider", name, arn=arn)
+            s.record("iam.saml_provider", name, arn=arn, origin="created")
         return arn
     arn = existing["Arn"]
+    whose = ownership(ctx, "iam.saml_provider", name, existing.get("Tags") or saml_provider_tags(ctx, arn))
     if existing.get("SAMLMetadataDocument", "").strip() != metadata_xml.strip():
+        if whose == "adopted":
+            _record_adopted(ctx, "iam.saml_provider", name, arn=arn)
+            raise ChangeNeeded("iam.saml_provider", name, "its metadata is not the application's current metadata. In the IAM console, "
+                               "open Identity providers → this provider → Replace metadata, and upload the metadata file you uploaded to the workshop.")
         with explained("iam:UpdateSAMLProvider"):
             iam.update_saml_provider(SAMLProviderArn=arn, SAMLMetadataDocument=metadata_xml)
-    with ctx.update() as s:
-        if not s.find("iam.saml_provider", name):
-            s.record("iam.saml_provider", name, arn=arn, adopted=True)
+    if whose == "adopted":
+        _record_adopted(ctx, "iam.saml_provider", name, arn=arn)
+    else:
+        with ctx.update() as s:
+            s.record("iam.saml_provider", name, arn=arn, origin="created")
     return arn
+
+
+def _record_adopted(ctx: "Context", kind: str, name: str, **fields: str) -> None:
+    with ctx.update() as s:
+        s.record(kind, name, origin="adopted", **fields)
 
 
 def policy_arn(ctx: "Context", name: str) -> str:
     return f"arn:aws:iam::{account_id(ctx)}:policy/{name}"
+
+
+def get_policy(ctx: "Context", name: str) -> Optional[dict]:
+    """The policy (GetPolicy's Policy, with its Tags), or None."""
+    arn = policy_arn(ctx, name)
+    found = _iam_get(lambda: ctx.client("iam").get_policy(PolicyArn=arn), "iam:GetPolicy")
+    return None if found is None else found["Policy"]
+
+
+def policy_tags(ctx: "Context", arn: str) -> list[dict]:
+    with explained("iam:ListPolicyTags"):
+        return ctx.client("iam").list_policy_tags(PolicyArn=arn).get("Tags", [])
 
 
 def get_policy_document(ctx: "Context", name: str) -> Optional[dict]:
@@ -357,20 +398,29 @@ def get_policy_document(ctx: "Context", name: str) -> Optional[dict]:
 
 
 def ensure_policy(ctx: "Context", name: str, document: dict) -> str:
+    """The federation policy; ours gets a new default version when the document changed (another instance)."""
     iam = ctx.client("iam")
     arn = policy_arn(ctx, name)
-    current = get_policy_document(ctx, name)
+    current = get_policy(ctx, name)
     if current is None:
         try:
             with explained("iam:CreatePolicy"):
-                iam.create_policy(PolicyName=name, PolicyDocument=json.dumps(document), Description="Lets Amazon Connect federation roles get a federation token", Tags=_tags_list())
+                made = iam.create_policy(PolicyName=name, PolicyDocument=json.dumps(document), Tags=tags_list(ctx),
+                                         Description="Lets Amazon Connect federation roles get a federation token")["Policy"]
         except AwsError as err:
             if err.code != "EntityAlreadyExists":
                 raise
+            made = get_policy(ctx, name) or {}
+            ownership(ctx, "iam.policy", name, made.get("Tags") or policy_tags(ctx, arn))  # made meanwhile: by us?
         with ctx.update() as s:
-            s.record("iam.policy", name, arn=arn)
+            s.record("iam.policy", name, arn=arn, id=made.get("PolicyId", ""), origin="created")
         return arn
-    if current != document:
+    whose = ownership(ctx, "iam.policy", name, current.get("Tags") or policy_tags(ctx, arn), resource_id=current.get("PolicyId", ""))
+    if get_policy_document(ctx, name) != document:
+        if whose == "adopted":
+            _record_adopted(ctx, "iam.policy", name, arn=arn, id=current.get("PolicyId", ""))
+            raise ChangeNeeded("iam.policy", name, "its default version does not allow federation into your instance. In the IAM console, "
+                               "open the policy, choose Edit, paste the document below (JSON) and save it as the default version.", json.dumps(document))
         with explained("iam:CreatePolicyVersion"):
             versions = iam.list_policy_versions(PolicyArn=arn)["Versions"]
             old = [v for v in versions if not v["IsDefaultVersion"]]
@@ -378,9 +428,11 @@ def ensure_policy(ctx: "Context", name: str, document: dict) -> str:
                 oldest = min(old, key=lambda v: v["CreateDate"])
                 iam.delete_policy_version(PolicyArn=arn, VersionId=oldest["VersionId"])
             iam.create_policy_version(PolicyArn=arn, PolicyDocument=json.dumps(document), SetAsDefault=True)
-    with ctx.update() as s:
-        if not s.find("iam.policy", name):
-            s.record("iam.policy", name, arn=arn, adopted=True)
+    if whose == "adopted":
+        _record_adopted(ctx, "iam.policy", name, arn=arn, id=current.get("PolicyId", ""))
+    else:
+        with ctx.update() as s:
+            s.record("iam.policy", name, arn=arn, id=current.get("PolicyId", ""), origin="created")
     return arn
 
 
@@ -393,13 +445,19 @@ def get_role(ctx: "Context", name: str) -> Optional[dict]:
     return role
 
 
+def role_tags(ctx: "Context", name: str) -> list[dict]:
+    with explained("iam:ListRoleTags"):
+        return ctx.client("iam").list_role_tags(RoleName=name).get("Tags", [])
+
+
 def attached_policy_arns(ctx: "Context", role_name: str) -> list[str]:
     with explained("iam:ListAttachedRolePolicies"):
         return [p["PolicyArn"] for p in paginate(ctx.client("iam"), "list_attached_role_policies", "AttachedPolicies", RoleName=role_name)]
 
 
 def ensure_role(ctx: "Context", name: str, trust: dict, attach: str) -> dict:
-    """The federation role: created with the SAML trust, the policy attached, its RoleId remembered (F10)."""
+    """The federation role: created with the SAML trust and a 12-hour MaxSessionDuration, the policy attached,
+    its RoleId remembered (F10). Someone else's role is never changed: NotOurs, or ChangeNeeded when adopted."""
     iam = ctx.client("iam")
     role = get_role(ctx, name)
     created = False
@@ -410,24 +468,49 @@ def ensure_role(ctx: "Context", name: str, trust: dict, attach: str) -> dict:
                     RoleName=name,
                     AssumeRolePolicyDocument=json.dumps(trust),
                     Description="Amazon Connect federation through IAM Identity Center",
-                    MaxSessionDuration=43200,
-                    Tags=_tags_list(),
+                    MaxSessionDuration=MAX_SESSION_SECONDS,
+                    Tags=tags_list(ctx),
                 )["Role"]  # has the RoleId and Arn: no need to read it back
             created = True
         except AwsError as err:
             if err.code != "EntityAlreadyExists":
                 raise
             role = get_role(ctx, name) or {}
+            ownership(ctx, "iam.role", name, role.get("Tags") or role_tags(ctx, name))  # made meanwhile: by us?
         with ctx.update() as s:
-            s.record("iam.role", name, id=role.get("RoleId", ""), arn=role.get("Arn", ""))
-    elif role.get("AssumeRolePolicyDocument") != trust:
+            s.record("iam.role", name, id=role.get("RoleId", ""), arn=role.get("Arn", ""), origin="created")
+    whose = "ours" if created else ownership(ctx, "iam.role", name, role.get("Tags") or role_tags(ctx, name), resource_id=role.get("RoleId", ""))
+    if whose == "adopted":
+        _record_adopted(ctx, "iam.role", name, id=role.get("RoleId", ""), arn=role.get("Arn", ""))
+        with ctx.update() as s:
+            s.role_ids.setdefault(name, role.get("RoleId", ""))
+        _adopted_role_changes(ctx, name, role, trust, attach)
+        return role
+    if not created and role.get("AssumeRolePolicyDocument") != trust:
         with explained("iam:UpdateAssumeRolePolicy"):
             iam.update_assume_role_policy(RoleName=name, PolicyDocument=json.dumps(trust))
+    if not created and int(role.get("MaxSessionDuration") or 3600) < MAX_SESSION_SECONDS:
+        with explained("iam:UpdateRole"):
+            iam.update_role(RoleName=name, MaxSessionDuration=MAX_SESSION_SECONDS)
     if created or attach not in attached_policy_arns(ctx, name):  # a new role has no policy yet
         with explained("iam:AttachRolePolicy"):
             iam.attach_role_policy(RoleName=name, PolicyArn=attach)
     with ctx.update() as s:
-        if not s.find("iam.role", name):
-            s.record("iam.role", name, id=role.get("RoleId", ""), arn=role.get("Arn", ""), adopted=True)
+        s.record("iam.role", name, id=role.get("RoleId", ""), arn=role.get("Arn", ""), origin="created")
         s.role_ids.setdefault(name, role.get("RoleId", ""))
     return role
+
+
+def _adopted_role_changes(ctx: "Context", name: str, role: dict, trust: dict, attach: str) -> None:
+    """What a role used as it is still needs, as the exact change for the learner (the workshop makes none)."""
+    if role.get("AssumeRolePolicyDocument") != trust:
+        raise ChangeNeeded("iam.role", name, "its trust policy does not trust your SAML provider. In the IAM console, open the role → "
+                           "Trust relationships → Edit trust policy, and paste the document below.", json.dumps(trust))
+    if attach not in attached_policy_arns(ctx, name):
+        raise ChangeNeeded("iam.role", name, f"the policy {attach} is not attached. In the IAM console, open the role → Permissions → "
+                           "Add permissions → Attach policies, and attach it.", attach)
+    if int(role.get("MaxSessionDuration") or 3600) < MAX_SESSION_SECONDS:
+        raise ChangeNeeded("iam.role", name, f"its maximum session duration is {int(role.get('MaxSessionDuration') or 3600)} seconds, shorter than the "
+                           f"{MAX_SESSION_SECONDS} the attribute mappings ask for (F22: sign-in fails with 'The requested DurationSeconds exceeds "
+                           "the MaxSessionDuration set for this role'). In the IAM console, open the role → Edit → Maximum session duration → 12 hours.",
+                           str(MAX_SESSION_SECONDS))

@@ -70,6 +70,7 @@ class RoleFacts:
     path: str = "/"
     trust_policy: Optional[dict] = None
     policies: list[PolicyDocument] = field(default_factory=list)
+    max_session_duration: int = 0  # seconds; 0 when unread (F22 when shorter than the mapping's SessionDuration)
 
 
 @dataclass

@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from workshop_lib.chapters import requirements as needs
+from workshop_lib.chapters._ownership import own_application as _own_application
+from workshop_lib.chapters._ownership import session_findings as _session_findings
 from workshop_lib.chapters.guides import agent_destination, app_guide, mappings_guide, metadata_guide, relay_guide
 from workshop_lib.chapters.model import Status, Step
 from workshop_lib.errors import WorkshopError
@@ -81,12 +83,9 @@ def _app_check(fed: Side):
 
 def _app_simulate(fed: Side):
     def simulate(ctx: "Context") -> None:
-        from workshop_lib.aws import console
-        from workshop_lib.aws.resources import find_application
+        from workshop_lib.chapters._ownership import add_application_once
 
-        name = ctx.settings.name(fed.app_key)
-        if not find_application(ctx, name):
-            console.add_application(ctx, name)
+        add_application_once(ctx, ctx.settings.name(fed.app_key))
 
     return simulate
 
@@ -159,7 +158,7 @@ def _relay_simulate(fed: Side):
         from workshop_lib.aws import console
         from workshop_lib.aws.resources import require_application
 
-        app = require_application(ctx, ctx.settings.name(fed.app_key))
+        app = _own_application(ctx, fed, "its relay state must be the value below (Actions → Edit configuration → Relay state).", relay_state(ctx, fed))
         console.set_relay_state(ctx, app["ApplicationArn"], relay_state(ctx, fed))
 
     return simulate
@@ -255,6 +254,7 @@ def _role_check(fed: Side):
         ]
         if policy_arn(ctx, s.name("policy")) not in attached_policy_arns(ctx, name):
             findings.append(_finding("F9", f"{s.name('policy')!r} is not attached to {name!r}.", "Run this step again: it attaches the policy."))
+        findings += _session_findings(name, role)
         first = s.role_ids.get(name)
         if first and first != role["RoleId"]:
             findings.append(_finding("F10", f"{name!r} was re-created (its RoleId changed): users who signed in before get 'Bad Request'.", "Delete and re-create those Connect users (chapter 05/06 re-creates them)."))
@@ -308,6 +308,17 @@ def _mappings_check(fed: Side):
             if current.get(row) != expected[row]:
                 code = "F3" if "RoleSessionName" in row else "F1"
                 findings.append(_finding(code, f"The {row.rsplit('/', 1)[-1]} row is {current.get(row)!r}.", "Set it to the expected value.", expected[row]))
+        from workshop_lib.aws.resources import get_role
+
+        try:
+            role = get_role(ctx, ctx.settings.name(fed.role_key))
+        except WorkshopError:
+            role = None  # unreadable: the role card and the doctor report it; the mappings are judged on their own
+        if role is not None:  # F22: the mapping asks for a longer session than the role allows
+            from workshop_lib.rules.role_attribute import SESSION_DURATION_ATTRIBUTE_NAME
+
+            asked = str(current.get(SESSION_DURATION_ATTRIBUTE_NAME) or "").strip()
+            findings += _session_findings(ctx.settings.name(fed.role_key), role, int(asked) if asked.isascii() and asked.isdigit() else 43200)
         if findings:
             return Status.wrong("The attribute mappings need fixing.", findings)
         if not ctx.is_sandbox:
@@ -323,8 +334,10 @@ def _mappings_simulate(fed: Side):
         from workshop_lib.aws import console
         from workshop_lib.aws.resources import require_application
 
-        app = require_application(ctx, ctx.settings.name(fed.app_key))
-        console.set_attribute_mappings(ctx, app["ApplicationArn"], attribute_mappings(ctx, fed))
+        rows = attribute_mappings(ctx, fed)
+        app = _own_application(ctx, fed, "its attribute mappings must be the rows below (Actions → Edit attribute mappings).",
+                               "; ".join(f"{k} = {v}" for k, v in rows.items()))
+        console.set_attribute_mappings(ctx, app["ApplicationArn"], rows)
 
     return simulate
 

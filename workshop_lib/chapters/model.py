@@ -55,7 +55,12 @@ class Status:
     @classmethod
     def error(cls, exc: BaseException) -> "Status":
         if isinstance(exc, WorkshopError):
-            return cls(State.ERROR, str(exc), details={"link": exc.link})
+            details = {"link": exc.link}
+            if getattr(exc, "adopt_key", ""):  # someone else's resource: the card offers "Use it as it is"
+                details["adopt"] = exc.adopt_key
+            if getattr(exc, "expected", ""):  # a change the learner makes by hand: the exact value
+                details["expected"] = exc.expected
+            return cls(State.ERROR, str(exc), details=details)
         return cls(State.ERROR, f"Unexpected problem: {exc}. Re-run the step; if it persists, run the doctor.")
 
 

@@ -1,4 +1,4 @@
-"""`doctor`: check the whole sign-in chain on the settings' target and name the broken link (F1–F21)."""
+"""`doctor`: check the whole sign-in chain on the settings' target and name the broken link (F1–F22)."""
 
 from __future__ import annotations
 

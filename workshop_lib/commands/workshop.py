@@ -22,6 +22,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     run.add_argument("--fresh", action="store_true", help="sandbox and rehearsal only: reset the sandbox and start from empty settings")
     run.add_argument("--only", action="append", metavar="NN", help="run only notebooks starting with NN (repeatable)")
     run.add_argument("--out", help="folder for executed notebooks and the report (default: $WORKSHOP_HOME/runs/<time>/, with runs/latest pointing at it)")
+    run.add_argument("--yes", action="store_true", help="on a real AWS account: do not ask before creating resources")
+    run.add_argument("--adopt", action="append", metavar="KIND:NAME", default=[],
+                     help="use this existing resource as it is (read and checked, never changed or deleted), e.g. iam.role:AmazonConnectAgentAccessRole")
     run.set_defaults(func=run_run)
 
     status = sub.add_parser("status", help="print the status of every step")
@@ -86,6 +89,14 @@ def run_run(args: argparse.Namespace) -> int:
         from workshop_lib.errors import InputError
 
         raise InputError("--fresh only applies to the sandbox: it would forget what was created in your account.", fix="Leave out --fresh, or use `cleanup` first.")
+    elif not _confirm_real_account(s, args.yes):
+        return 1
+    if args.adopt:
+        from workshop_lib.aws.ownership import adopt
+        from workshop_lib.context import Context
+
+        for key in args.adopt:
+            print(f"Using {adopt(Context(), key)} as it is: the workshop reads and checks it, and never changes or deletes it.")
     out = Path(args.out) if args.out else _new_run_folder()
     print(f"Executed notebooks and the report go to {out}")
     report = run_notebooks(out, include=args.only)
@@ -128,12 +139,52 @@ def _new_run_folder() -> Path:
     return out
 
 
+def creation_summary(s) -> list[str]:
+    """What a whole run creates in a real account, in words, with the names the settings give."""
+    people = len(s.people) or 3
+    return [
+        f"an Amazon Connect instance (SAML) in {s.region}, alias {s.name('instance_alias') or 'chosen on creation'}",
+        "an AWS Organization (if the account has none) and the use of IAM Identity Center in " + s.identity_center_region,
+        f"IAM SAML providers {s.name('agent_provider')} and {s.name('admin_provider')}, the policy {s.name('policy')}, "
+        f"the roles {s.name('agent_role')} and {s.name('admin_role')}",
+        f"Identity Center groups {s.name('agents_group')} and {s.name('admins_group')}, about {people} users, and Connect users for them",
+    ]
+
+
+def _confirm_real_account(s, yes: bool) -> bool:
+    """Before anything is created in a real account: say where and what, and have the learner agree."""
+    from workshop_lib.aws.accounts import caller
+
+    who = caller(s)
+    print(f"This run works in a real AWS account: {who.account}")
+    print(f"  as:      {who.arn}")
+    print(f"  Region:  {s.region} (Identity Center: {s.identity_center_region})")
+    print(f"  profile: {s.profile or 'the default credentials'}")
+    print("It will create, tagged with your owner id " + (s.owner_id or "(made on first save)") + ":")
+    for line in creation_summary(s):
+        print(f"  - {line}")
+    print("Resources with these names that are not the workshop's are never changed: the run stops and says so.")
+    if yes:
+        return True
+    if not sys.stdin.isatty():
+        print("Not creating anything: add --yes to confirm when there is no terminal to ask.", file=sys.stderr)
+        return False
+    answer = input(f"Create these in account {who.account}? Type 'yes' to go on: ")
+    if answer.strip().lower() != "yes":
+        print("Nothing created.")
+        return False
+    return True
+
+
 def _fresh_settings() -> None:
     """Start from empty settings but keep the learner's target and Regions."""
     from workshop_lib import settings as settings_mod
 
     with settings_mod.update() as s:
-        keep = settings_mod.Settings(target=s.target, profile=s.profile, region=s.region, idc_region=s.idc_region, name_prefix=s.name_prefix)
+        # Other accounts' ledgers stay: a fresh sandbox must never make the workshop forget what it made on AWS.
+        others = {k: v for k, v in s.accounts.items() if not k.startswith("sandbox:")}
+        keep = settings_mod.Settings(target=s.target, profile=s.profile, region=s.region, idc_region=s.idc_region, name_prefix=s.name_prefix,
+                                     owner_id=s.owner_id, accounts=others)
         for name in settings_mod.Settings.__dataclass_fields__:
             setattr(s, name, getattr(keep, name))
     from workshop_lib.metadata_files import metadata_path
@@ -161,8 +212,8 @@ def run_cleanup_cmd(args: argparse.Namespace) -> int:
     plan = plan_cleanup(ctx)
     for line in plan.lines():
         print(line)
-    if not plan.delete:
-        print("Nothing to delete: the ledger is empty.")
+    if not plan.delete and not plan.files:
+        print("Nothing to delete: the workshop made nothing in this account that is still there.")
         return 0
     if not args.yes:
         if not sys.stdin.isatty():
@@ -174,6 +225,8 @@ def run_cleanup_cmd(args: argparse.Namespace) -> int:
             return 1
     result = run_cleanup(ctx, plan, progress=lambda f, m: print(f"  {m}"))
     print(f"deleted {len(result.deleted)}, already gone {len(result.already_gone)}, kept {len(result.kept)}, failed {len(result.failed)}")
+    if result.files:
+        print(f"  removed the downloaded metadata: {', '.join(result.files)}")
     for k in result.kept:
         print(f"  {k}")
     for f in result.failed:

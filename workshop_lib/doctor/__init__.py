@@ -1,4 +1,4 @@
-"""The doctor: read the whole sign-in chain, then name the broken link (failure modes F1–F21) and its fix.
+"""The doctor: read the whole sign-in chain, then name the broken link (failure modes F1–F22) and its fix.
 
 ``run_doctor`` gathers facts through ``workshop_lib.aws.facts`` and judges them with the pure checks in
 ``workshop_lib.doctor.checks``; the checks do not care whether the facts came from AWS or the sandbox.
@@ -72,9 +72,9 @@ def run_doctor(
     from workshop_lib.aws.session import CALLS
 
     if settings is None:
-        from workshop_lib import settings as settings_mod
+        from workshop_lib.context import Context
 
-        settings = settings_mod.load()
+        settings = Context().settings  # the current account's ledger and role IDs, never another's (no false F10)
     if metadata is None:
         metadata = stored_metadata()
     if console_settings == "auto":

@@ -18,6 +18,7 @@ from workshop_lib.doctor.federation import (
     federation_permissions,
     providers_match_metadata,
     role_ids_unchanged,
+    session_fits_role,
     trust_policies,
 )
 from workshop_lib.doctor.platform import (
@@ -40,6 +41,7 @@ CHECKS: tuple[Callable[..., list[Finding]], ...] = (
     trust_policies,
     federation_permissions,
     role_ids_unchanged,
+    session_fits_role,
     console_values,
     usernames_match,
     admin_can_sign_in,

@@ -385,3 +385,41 @@ def _only_no_action(findings: list[Finding]) -> bool:
     return all(
         "allows connect:GetFederationToken" in f.message and f.message.startswith("No statement") for f in findings
     )
+
+
+# What STS answers when the SAML response asks for a longer session than the role allows (AssumeRoleWithSAML).
+DURATION_REFUSED = "The requested DurationSeconds exceeds the MaxSessionDuration set for this role"
+WORKSHOP_SESSION_SECONDS = 43200
+
+
+def session_fits_role(facts: Facts) -> list[Finding]:
+    """F22: the mapping's SessionDuration is longer than the role's MaxSessionDuration, so STS refuses the sign-in."""
+    out = []
+    for side, chain in facts.chains.items():
+        role = facts.roles.get(side)
+        if not role or not role.found or not role.max_session_duration:
+            continue
+        console = facts.console.get(side)
+        mappings = console.attribute_mappings if console else None
+        if mappings is None:  # no source for console values: the session the workshop tells learners to map
+            wanted = WORKSHOP_SESSION_SECONDS
+        else:  # no SessionDuration row: STS's default of one hour
+            mapped = (mappings.get("SessionDuration") or "3600").strip()
+            wanted = int(mapped) if mapped.isascii() and mapped.isdigit() else 3600
+        if role.max_session_duration < wanted:
+            out.append(
+                make_finding(
+                    "F22",
+                    ERROR,
+                    f"The role {chain.role} allows sessions of at most {role.max_session_duration} seconds, but the "
+                    f"application asks for SessionDuration {wanted}: AWS refuses the sign-in with "
+                    f'"{DURATION_REFUSED}".',
+                    fix=f"In the IAM console open the role {chain.role}, choose Edit, and set Maximum session duration "
+                    f"to 12 hours ({WORKSHOP_SESSION_SECONDS} seconds); or lower SessionDuration in '{chain.app}' to "
+                    f"{role.max_session_duration} or less.",
+                    link=iam_link(facts, "roles"),
+                    expected=str(WORKSHOP_SESSION_SECONDS),
+                    side=side,
+                )
+            )
+    return out

@@ -21,8 +21,13 @@ class CleanupPanel(Displayable):
         self.button.on_click(lambda _b: self.delete())
         self.progress = W.FloatProgress(min=0.0, max=1.0)
         self.result = W.HTML()
-        items = "".join(f"<li><code>{html.escape(line)}</code></li>" for line in self.plan.lines())
-        self.widget = W.VBox([W.HTML(f"<ul>{items}</ul>"), self.confirm, self.button, self.progress, self.result])
+        items = "".join(f"<li>{html.escape(line)}</li>" for line in self.plan.lines())
+        if self.plan.delete or self.plan.files:
+            children = [W.HTML(f"<ul>{items}</ul>"), self.confirm, self.button, self.progress, self.result]
+        else:  # nothing to delete: nothing to confirm
+            what = message_html("The workshop made nothing in this account that is still there: there is nothing to delete.", "ok")
+            children = [W.HTML(what + (f"<ul>{items}</ul>" if items else ""))]
+        self.widget = W.VBox(children)
         self.widget.add_class("workshop-cleanup")
 
     def delete(self):
@@ -39,6 +44,7 @@ class CleanupPanel(Displayable):
             self.result.value = message_html(str(exc), "error")
             return None
         kind = "error" if result.failed else "ok"
-        text = f"Deleted {len(result.deleted)}, already gone {len(result.already_gone)}, kept {len(result.kept)} still in use by others, failed {len(result.failed)}."
+        text = (f"Deleted {len(result.deleted)}, already gone {len(result.already_gone)}, "
+                f"kept {len(result.kept)} (in use by others or not the workshop's any more), failed {len(result.failed)}.")
         self.result.value = message_html(text, kind) + "".join(f"<div>{html.escape(f)}</div>" for f in result.failed + result.kept)
         return result

@@ -77,6 +77,11 @@ class StepCard(Displayable):
                                       tooltip="Compare the value you pasted with the exact expected one")
             confirm_button.on_click(lambda _b: self.confirm(self.confirm_text.value))
             self.confirm_box.children = [self.confirm_text, confirm_button]
+        # Shown when the step stops at someone else's resource: the learner may choose to use it as it is.
+        self.adopt_button = W.Button(description="Use it as it is", icon="handshake-o", layout=W.Layout(width="auto", display="none"),
+                                     tooltip="The workshop then only reads and checks it, and never changes or deletes it")
+        self.adopt_button.on_click(lambda _b: self._in_background(self.adopt))
+        buttons.append(self.adopt_button)
         self.guide_box = W.VBox()
         self.widget = W.VBox(
             [W.HBox([self.title, self.badge]), self.why, self.guide_box, self.confirm_box, W.HBox(buttons), W.HBox([self.progress, self.progress_text]), self.summary],
@@ -112,9 +117,20 @@ class StepCard(Displayable):
         self._render_guide()
         return status
 
+    def adopt(self) -> Status:
+        """Use the resource the last run stopped at as it is (never changed or deleted), then run the step again."""
+        key = (self.status.details.get("adopt") if self.status else "") or ""
+        if not key:
+            return self.status  # type: ignore[return-value]
+        from workshop_lib.aws.ownership import adopt
+
+        adopt(self.ctx, key)
+        return self.perform()
+
     # ---- display ----------------------------------------------------------------------------
     def _show(self, status: Status) -> None:
         self.status = status
+        self.adopt_button.layout.display = "" if status.details.get("adopt") else "none"
         self.badge.value = badge_html(status)
         lines = [tag("li", line) for line in status.details.get("lines", [])]
         self.summary.value = join([tag("div", status.summary), tag("ul", join(lines)) if lines else "", findings_html(status)])
@@ -146,7 +162,7 @@ class StepCard(Displayable):
         self.progress_text.value = message
 
     def _set_busy(self, busy: bool) -> None:
-        for b in (self.run_button, self.check_button):
+        for b in (self.run_button, self.check_button, self.adopt_button):
             if b is not None:
                 b.disabled = busy
         if not busy:

@@ -63,9 +63,49 @@ def _wrap_create_saml_provider(original: Callable[[Any], Any]) -> Callable[[Any]
         result = original(self)
         _apply_valid_until(iam.saml_providers[name], report)
         _apply_encryption(iam.saml_providers[name], *encryption)
+        iam.saml_providers[name].tags = [dict(t) for t in self._get_param("Tags", []) or []]  # moto drops them
         return result
 
     return create_saml_provider
+
+
+# ---- SAML provider tags (moto keeps none): CreateSAMLProvider's Tags, ListSAMLProviderTags, Tag/Untag ------
+
+def _provider(self: Any) -> Any:
+    return _iam(account_of(self)).get_saml_provider(self._get_param("SAMLProviderArn"))  # NoSuchEntity as IAM answers
+
+
+def list_saml_provider_tags(self: Any) -> Any:
+    return ActionResult({"Tags": list(getattr(_provider(self), "tags", [])), "IsTruncated": False})
+
+
+def tag_saml_provider(self: Any) -> Any:
+    from moto.core.responses import EmptyResult
+
+    provider = _provider(self)
+    new = {t["Key"]: t["Value"] for t in self._get_param("Tags", []) or []}
+    provider.tags = [t for t in getattr(provider, "tags", []) if t["Key"] not in new] + [{"Key": k, "Value": v} for k, v in new.items()]
+    return EmptyResult()
+
+
+def untag_saml_provider(self: Any) -> Any:
+    from moto.core.responses import EmptyResult
+
+    provider = _provider(self)
+    gone = set(self._get_param("TagKeys", []) or [])
+    provider.tags = [t for t in getattr(provider, "tags", []) if t["Key"] not in gone]
+    return EmptyResult()
+
+
+def _wrap_get_saml_provider(original: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def get_saml_provider(self: Any) -> Any:
+        result = original(self)
+        tags = list(getattr(_provider(self), "tags", []))
+        if tags and isinstance(getattr(result, "result", None), dict):
+            result.result["Tags"] = tags
+        return result
+
+    return get_saml_provider
 
 
 def _wrap_update_saml_provider(original: Callable[[Any], Any]) -> Callable[[Any], Any]:
@@ -215,6 +255,10 @@ def install() -> None:
 
     IamResponse.create_saml_provider = _wrap_create_saml_provider(IamResponse.create_saml_provider)
     IamResponse.update_saml_provider = _wrap_update_saml_provider(IamResponse.update_saml_provider)
+    IamResponse.get_saml_provider = _wrap_get_saml_provider(IamResponse.get_saml_provider)
+    IamResponse.list_saml_provider_tags = list_saml_provider_tags
+    IamResponse.tag_saml_provider = tag_saml_provider
+    IamResponse.untag_saml_provider = untag_saml_provider
     IamResponse.create_role = _wrap_create_role(IamResponse.create_role)
     IamResponse.update_assume_role_policy = _wrap_update_assume_role_policy(IamResponse.update_assume_role_policy)
     TokenResponse.assume_role_with_saml = assume_role_with_saml
