@@ -304,7 +304,7 @@ def test_calls_grow_with_pages_not_agents(agents):
     doctor(world)
     store_users = agents + 1
     pages = math.ceil(store_users / 100) + math.ceil(agents / 100) + 1 + math.ceil(store_users / 1000)
-    assert world.total == 13 + pages  # 13 fixed reads, then one call per page of each listing
+    assert world.total == 15 + pages  # 15 fixed reads (two GetRole: MaxSessionDuration, F22), then one call per page of each listing
     assert world.calls[("connect", "describe_user")] == 1
     if agents == 1000:
         assert world.total <= 40

@@ -240,3 +240,52 @@ def test_not_ours_names_the_resource_and_both_ways_on():
     err = NotOurs("iam.policy", "AmazonConnectSSOPolicy")
     assert str(err).startswith("The IAM policy 'AmazonConnectSSOPolicy' already exists in this account and is not the workshop's")
     assert "--adopt iam.policy:AmazonConnectSSOPolicy" in str(err)
+
+
+def test_an_employee_from_a_csv_and_people_others_refer_to_are_kept_by_cleanup(ready_learner, aws):
+    """Found users are never deleted; created ones are deleted only when nothing the workshop did not make refers to them."""
+    from workshop_lib.agents import Agent
+    from workshop_lib.aws import console
+    from workshop_lib.aws.bulk import onboard
+    from workshop_lib.aws.cleanup import plan_cleanup, run_cleanup
+
+    ctx = ready_learner
+    sso, ids = aws("sso-admin"), aws("identitystore")
+    instance = sso.list_instances()["Instances"][0]
+    store, instance_arn = instance["IdentityStoreId"], instance["InstanceArn"]
+    their_app = console.add_application(ctx, "Their HR portal")
+    employee = ids.create_user(IdentityStoreId=store, UserName="employee@example.com", DisplayName="Em Ployee",
+                               Name={"GivenName": "Em", "FamilyName": "Ployee"})["UserId"]
+    permission_set = sso.create_permission_set(InstanceArn=instance_arn, Name="ReadOnly")["PermissionSet"]["PermissionSetArn"]
+
+    def account_assignment(user_id: str) -> None:
+        sso.create_account_assignment(InstanceArn=instance_arn, TargetId="123456789012", TargetType="AWS_ACCOUNT",
+                                      PermissionSetArn=permission_set, PrincipalType="USER", PrincipalId=user_id)
+
+    account_assignment(employee)
+    sso.create_application_assignment(ApplicationArn=their_app, PrincipalId=employee, PrincipalType="USER")
+
+    people = [Agent(2, "employee@example.com", "Em", "Ployee"), Agent(3, "new1@example.com", "New", "One"),
+              Agent(4, "new2@example.com", "New", "Two"), Agent(5, "new3@example.com", "New", "Three")]
+    result = onboard(ctx, people, parts=("idc", "membership"))
+    assert result.ok and result.created["idc"] == 3
+    origins = {e.name: e.origin for e in ctx.settings.of_kind("identitystore.user")}
+    assert origins == {"employee@example.com": "found", "new1@example.com": "created", "new2@example.com": "created", "new3@example.com": "created"}
+    user = {p.email: ids.get_user_id(IdentityStoreId=store, AlternateIdentifier={"UniqueAttribute": {"AttributePath": "userName", "AttributeValue": p.email}})["UserId"]
+            for p in people}
+    account_assignment(user["new1@example.com"])  # someone else gives new1 an account assignment
+    sso.create_application_assignment(ApplicationArn=their_app, PrincipalId=user["new2@example.com"], PrincipalType="USER")
+
+    plan = plan_cleanup(ctx)
+    assert [why for e, why in plan.keep if e.name == "employee@example.com"] == [
+        "it was there before the workshop (the workshop used it, but did not make it)"]
+    done = run_cleanup(ctx, plan)
+    assert done.failed == []
+    assert "Identity Center user new1@example.com: kept: the user has 1 AWS account assignment(s) the workshop did not make" in done.kept
+    assert "Identity Center user new2@example.com: kept: the user is assigned to 1 application(s) that are not the workshop's" in done.kept
+    assert "Identity Center user new3@example.com" in done.deleted
+    left = {u["UserName"] for u in ids.list_users(IdentityStoreId=store)["Users"]}
+    assert {"employee@example.com", "new1@example.com", "new2@example.com"} <= left and "new3@example.com" not in left
+    assert [a["PrincipalId"] for a in sso.list_application_assignments(ApplicationArn=their_app)["ApplicationAssignments"]] == [employee, user["new2@example.com"]]
+    assert len(sso.list_account_assignments_for_principal(InstanceArn=instance_arn, PrincipalId=employee, PrincipalType="USER")["AccountAssignments"]) == 1
+    assert ids.list_groups(IdentityStoreId=store)["Groups"] == []  # the workshop's group, which it made, is gone with its memberships

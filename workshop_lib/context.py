@@ -49,7 +49,7 @@ class Context:
             except WorkshopError:
                 if s.target not in settings_mod.SANDBOX_TARGETS:  # no credentials: asking again in this context would only be slow
                     self._facts[failed] = True
-        if s.scope_source and s.scope_source != s.source and s.scope not in ("", f"{s.target}::"):
+        if s.scope_source and s.scope_source != s.source and s.scope not in ("", f"{s.target}::", "sandbox::"):
             s._set_account_fields({})  # another target's or profile's: shown empty, and the file keeps them for it
         return s
 

@@ -178,7 +178,7 @@ class Settings:
     @property
     def source(self) -> str:
         """What decides the account: the target and, on AWS, the profile."""
-        return f"{self.target}|{self.profile if self.target not in SANDBOX_TARGETS else ''}"
+        return f"{_scope_target(self.target)}|{self.profile if self.target not in SANDBOX_TARGETS else ''}"
 
     @property
     def in_scope(self) -> bool:
@@ -194,12 +194,12 @@ class Settings:
         """
         key = scope_key(self.target, partition, account)
         if key != self.scope:
-            unclaimed = self.scope in ("", f"{self.target}::")
+            unclaimed = self.scope in ("", f"{_scope_target(self.target)}::")
             if unclaimed and key not in self.accounts:
                 pass  # these fields were made for this target before its account was known: they are this account's
             else:
-                if not unclaimed or _has_state(self._account_fields()):
-                    self.accounts[self.scope or f"{self.target}::"] = self._account_fields()
+                if _has_state(self._account_fields()):  # an account with nothing recorded needs no place
+                    self.accounts[self.scope or f"{_scope_target(self.target)}::"] = self._account_fields()
                 self._set_account_fields(self.accounts.pop(key, {}))
             self.scope = key
         self.scope_source = self.source
@@ -249,7 +249,7 @@ class Settings:
         settings = cls(**values)
         if isinstance(data.get("version"), int) and data["version"] < 2 and "scope" not in data:
             # One ledger for everything before version 2: it belongs to the account its target last used.
-            settings.scope = scope_key(settings.target, partition_of(settings.region), settings.account_id) if settings.account_id else f"{settings.target}::"
+            settings.scope = scope_key(settings.target, partition_of(settings.region), settings.account_id) if settings.account_id else f"{_scope_target(settings.target)}::"
             settings.scope_source = settings.source
         if settings.target not in TARGETS:
             raise SettingsError(f"The settings say target {settings.target!r}, which is not one of {', '.join(TARGETS)}.", fix="Choose the target again in 00_start_here.")
@@ -267,7 +267,12 @@ def new_owner_id() -> str:
 
 
 def scope_key(target: str, partition: str, account: str) -> str:
-    return f"{target}:{partition}:{account}"
+    """The key of one account's ledger. The sandbox and rehearsal targets share one: the same local sandbox."""
+    return f"{_scope_target(target)}:{partition}:{account}"
+
+
+def _scope_target(target: str) -> str:
+    return "sandbox" if target in SANDBOX_TARGETS else target
 
 
 def partition_of(region: str) -> str:

@@ -225,11 +225,12 @@ def _read_iam(reader: _Reader, facts: Facts) -> None:
 
     wanted = {chain.role for chain in facts.chains.values()}
     roles = _roles_from_details(reader, facts, wanted)
+    from_details = roles is not None
     if roles is None:  # denied or unsupported: read the two roles one by one
         roles = {name: _role_one_by_one(reader, name) for name in wanted}
     for side, chain in facts.chains.items():
         facts.roles[side] = roles.get(chain.role) or RoleFacts(chain.role)
-    for role in {r.name: r for r in facts.roles.values() if r.found and not r.max_session_duration}.values():
+    for role in {r.name: r for r in facts.roles.values() if from_details and r.found and not r.max_session_duration}.values():
         # GetAccountAuthorizationDetails' RoleDetail has no MaxSessionDuration: GetRole has (F22).
         got = reader.call("iam:GetRole", lambda name=role.name: iam().get_role(RoleName=name))
         if got:
