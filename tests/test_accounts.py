@@ -131,11 +131,11 @@ def test_run_on_aws_says_where_and_what_then_needs_yes(learner, aws_like, sandbo
     from workshop_lib import runner
     from workshop_lib.cli import main
 
-    class Started(Exception):
-        pass
+    runs = []
 
-    def started(*_a, **_k):
-        raise Started()
+    def started(*_a, **_k):  # the notebooks would run now: stop here (the CLI's error edge turns this into exit 1)
+        runs.append(True)
+        raise RuntimeError("stopped by the test")
 
     monkeypatch.setattr(runner, "run_notebooks", started)
     monkeypatch.setenv("WORKSHOP_TARGET", "sandbox")  # `run --target` sets it for the kernels: restored after the test
@@ -155,12 +155,14 @@ def test_run_on_aws_says_where_and_what_then_needs_yes(learner, aws_like, sandbo
     assert "Nothing created." in capsys.readouterr().out
     assert other_account_iam(sandbox.endpoint).list_roles()["Roles"] == []
 
+    assert runs == []
     monkeypatch.setattr("builtins.input", lambda prompt: "yes")
-    with pytest.raises(Started):
-        main(["run", "--target", "aws"])
+    main(["run", "--target", "aws"])
+    assert runs == [True]
     monkeypatch.setattr(sys.stdin, "isatty", lambda: False)
-    with pytest.raises(Started):
-        main(["run", "--target", "aws", "--yes", "--adopt", "iam.role:AmazonConnectAgentAccessRole"])
+    main(["run", "--target", "aws", "--yes", "--adopt", "iam.role:AmazonConnectAgentAccessRole"])
+    assert runs == [True, True]
+    assert "Using iam.role:AmazonConnectAgentAccessRole as it is" in capsys.readouterr().out
     assert Context().settings.adopt == ["iam.role:AmazonConnectAgentAccessRole"]
 
 

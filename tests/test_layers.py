@@ -28,7 +28,8 @@ ALLOWED: dict[str, set[str]] = {
     "aws.paging": set(),
     "aws.errors": FOUNDATION,
     "context": {"settings", "aws.session"},
-    "aws": FOUNDATION | {"rules", "saml", "settings", "sandbox.client", "aws.session", "aws.paging", "aws.errors", "context"},
+    "aws": FOUNDATION | {"rules", "saml", "settings", "sandbox.client", "aws.session", "aws.paging", "aws.errors", "context",
+                         "metadata_files"},  # cleanup removes the downloaded metadata files (which import only saml, settings)
     "agents": FOUNDATION | {"rules"},
     "metadata_files": FOUNDATION | {"saml", "settings"},
     "doctor": FOUNDATION | {"rules", "saml", "settings", "aws", "aws.session", "aws.paging", "aws.errors", "context", "metadata_files", "sandbox.client"},

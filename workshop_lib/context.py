@@ -30,7 +30,7 @@ class Context:
         """The settings, with the ledger, instance and role IDs of the account the target and profile reach now.
 
         After a switch of target or profile (and once per context on AWS, where the default credentials can
-        change under the same profile), reading them asks STS who the caller is (aws/accounts.py); when that
+        change under the same profile), reading them asks STS who the caller is; when that
         cannot be answered (no sandbox running, no credentials) the account's fields are shown empty, never
         another account's.
         """
@@ -39,18 +39,26 @@ class Context:
         if s.in_scope and (s.target in settings_mod.SANDBOX_TARGETS or verified in self._facts):
             return s
         if failed not in self._facts:
-            from workshop_lib.aws import accounts
-            from workshop_lib.errors import WorkshopError
-
             try:
-                s = accounts.enter(self.path, s)
+                s = self._enter_callers_account(s)
                 self._facts[verified] = True
                 return s
-            except WorkshopError:
-                if s.target not in settings_mod.SANDBOX_TARGETS:  # no credentials: asking again in this context would only be slow
+            except Exception:  # noqa: BLE001 - no credentials, no sandbox, no network: the account stays unknown
+                if s.target not in settings_mod.SANDBOX_TARGETS:  # asking again in this context would only be slow
                     self._facts[failed] = True
         if s.scope_source and s.scope_source != s.source and s.scope not in ("", f"{s.target}::", "sandbox::"):
             s._set_account_fields({})  # another target's or profile's: shown empty, and the file keeps them for it
+        return s
+
+    def _enter_callers_account(self, s: Settings) -> Settings:
+        """Ask STS who the caller is, and make that account's ledger, instance and role IDs the current ones."""
+        from workshop_lib.aws.session import client
+
+        ident = client("sts", s).get_caller_identity()
+        arn = ident.get("Arn", "")
+        partition = arn.split(":")[1] if arn.count(":") >= 5 else "aws"
+        with settings_mod.update(self.path) as s:
+            s.enter_account(ident["Account"], partition)
         return s
 
     @contextlib.contextmanager
