@@ -81,3 +81,11 @@ def test_the_cli_turns_an_unexpected_failure_into_a_sentence_and_exit_1(monkeypa
     assert code == 1
     assert "connect-sso-workshop: Something unexpected stopped this (RuntimeError: the facts reader broke)" in err
     assert ("Traceback (most recent call last)" in err) is debug
+
+
+def test_findings_are_named_by_f_number_or_plain_words_never_an_internal_id():
+    from workshop_lib.findings import Finding, Severity
+
+    assert Finding("F10", Severity.ERROR, "x").label == "F10"
+    assert Finding("saml.envelope-unsigned", Severity.WARNING, "x").label == "response envelope not signed"
+    assert Finding("metadata.several-entities", Severity.WARNING, "x").line().startswith("[several entities] x")

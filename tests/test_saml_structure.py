@@ -170,7 +170,8 @@ def test_at_judges_an_old_response_as_at_its_time(idp, tmp_path, capsys):
     meta = tmp_path / "metadata.xml"
     meta.write_bytes(make_idp("at-test", not_before=then - timedelta(days=1)).metadata())
     assert cli_main(["saml", "inspect", str(path)]) == 1
-    assert "saml.expired" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "[expired]" in out and "saml.expired" not in out  # plain words, never the internal id
     assert cli_main(["saml", "inspect", str(path), "--at", then.strftime("%Y-%m-%d %H:%M")]) == 0
     out = capsys.readouterr().out
     assert f"Judged as at:    {then.day} {then:%b %Y, %H:%M:00} UTC" in out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass, field
 
 
@@ -37,8 +38,38 @@ class Finding:
     expected: str = ""  # the exact value that should be there, when one is known
     details: dict = field(default_factory=dict, compare=False, hash=False)
 
+    @property
+    def label(self) -> str:
+        """The finding's name for a learner: its F-number, or a few plain words, never an internal id."""
+        return plain_name(self.code)
+
     def line(self) -> str:
-        text = f"[{self.code}] {self.message}"
+        text = f"[{self.label}] {self.message}"
         if self.fix:
             text += f" Fix: {self.fix}"
         return text
+
+
+_PLAIN_NAMES = {
+    "saml.envelope-unsigned": "response envelope not signed",
+    "saml.assertion-only": "bare assertion",
+    "saml.not-yet-valid": "not valid yet",
+    "saml.clock-skew": "clock skew",
+    "saml.sha1": "SHA-1 signature",
+    "saml.encrypted-unjudged": "encrypted, not judged",
+    "saml.encrypted-parts": "encrypted parts",
+    "saml.decrypted": "decrypted",
+    "saml.decrypted-parts": "decrypted parts",
+    "saml.nameid": "no NameID",
+    "saml.bad-time": "unreadable time",
+}
+
+
+def plain_name(code: str) -> str:
+    """What a learner reads for a finding's code: the F-number, or a few plain words (never an internal id)."""
+    if re.fullmatch(r"F\d+", code or ""):
+        return code
+    if code in _PLAIN_NAMES:
+        return _PLAIN_NAMES[code]
+    words = (code or "").split(".", 1)[-1].replace("-", " ").replace("_", " ").strip()
+    return words or "finding"

@@ -141,7 +141,7 @@ def _print_findings(findings: Iterable[Finding]) -> None:
         return
     _out(f"Findings ({len(findings)}):")
     for finding in by_severity(findings):
-        _out(f"  {finding.severity.value.upper():7} [{finding.code}] {_short(finding.message)}")
+        _out(f"  {finding.severity.value.upper():7} [{finding.label}] {_short(finding.message)}")
         if finding.fix:
             _out(f"          Fix: {finding.fix}")
         if finding.link:

@@ -69,7 +69,7 @@ class DoctorReport:
             out.append("")
             out.append(f"{HEADINGS[severity]} ({len(items)}):")
             for finding in items:
-                out.append(f"  [{finding.code}] {finding.message}")
+                out.append(f"  [{finding.label}] {finding.message}")
                 if finding.fix:
                     out.append(f"      Fix: {finding.fix}")
                 if finding.expected and finding.expected not in finding.message and "\n" not in finding.expected:

@@ -3,36 +3,10 @@
 from __future__ import annotations
 
 import html
-import re
 
 from workshop_lib.errors import WorkshopError
-from workshop_lib.findings import Finding, Severity, by_severity
+from workshop_lib.findings import Finding, Severity, by_severity, plain_name
 from workshop_lib.ui.widgets import Displayable, message_html
-
-
-_PLAIN_NAMES = {
-    "saml.envelope-unsigned": "response envelope not signed",
-    "saml.assertion-only": "bare assertion",
-    "saml.not-yet-valid": "not valid yet",
-    "saml.clock-skew": "clock skew",
-    "saml.sha1": "SHA-1 signature",
-    "saml.encrypted-unjudged": "encrypted, not judged",
-    "saml.encrypted-parts": "encrypted parts",
-    "saml.decrypted": "decrypted",
-    "saml.decrypted-parts": "decrypted parts",
-    "saml.nameid": "no NameID",
-    "saml.bad-time": "unreadable time",
-}
-
-
-def plain_name(code: str) -> str:
-    """What a learner reads for a finding's code: the F-number, or a few plain words (never an internal id)."""
-    if re.fullmatch(r"F\d+", code or ""):
-        return code
-    if code in _PLAIN_NAMES:
-        return _PLAIN_NAMES[code]
-    words = (code or "").split(".", 1)[-1].replace("-", " ").replace("_", " ").strip()
-    return words or "finding"
 
 
 def findings_table(findings: list[Finding]) -> str:
