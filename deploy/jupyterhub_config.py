@@ -9,6 +9,7 @@ every attendee's progress through the ``workshop-facilitator`` service's token (
 
 Settings from the environment:
   WORKSHOP_HUB_IP / WORKSHOP_HUB_PORT   where attendees connect (default 0.0.0.0:8000)
+  WORKSHOP_HUB_INTERNAL_PORTS          the hub's and the proxy's API ports on 127.0.0.1 (default "8081,8001")
   WORKSHOP_HUB_DIR                     the hub's own files: database, cookie secret (default: the current folder)
   WORKSHOP_FACILITATOR_TOKEN           the facilitator service's API token (generate one: openssl rand -hex 32)
   WORKSHOP_ATTENDEES                   a file with one attendee's user name per line (PAM sign-in; the users are created)
@@ -27,6 +28,9 @@ hub_dir.mkdir(parents=True, exist_ok=True)
 c.JupyterHub.ip = os.environ.get("WORKSHOP_HUB_IP", "0.0.0.0")
 c.JupyterHub.port = int(os.environ.get("WORKSHOP_HUB_PORT", "8000"))
 c.JupyterHub.hub_ip = "127.0.0.1"
+hub_port, proxy_api_port = (int(p) for p in os.environ.get("WORKSHOP_HUB_INTERNAL_PORTS", "8081,8001").split(","))
+c.JupyterHub.hub_port = hub_port
+c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{proxy_api_port}"
 c.JupyterHub.db_url = f"sqlite:///{hub_dir / 'jupyterhub.sqlite'}"
 c.JupyterHub.cookie_secret_file = str(hub_dir / "jupyterhub_cookie_secret")
 c.ConfigurableHTTPProxy.pid_file = str(hub_dir / "jupyterhub-proxy.pid")

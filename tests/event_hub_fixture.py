@@ -121,12 +121,13 @@ def local_hub(count: int, prefix: str = "wse", server_env: dict[str, str] | None
     process = None
     try:
         for name in names:
-            subprocess.run(["useradd", "--create-home", "--shell", "/usr/sbin/nologin", "-K", "UMASK=077", name], check=True, capture_output=True)
+            _user_tool(["useradd", "--create-home", "--shell", "/usr/sbin/nologin", "-K", "UMASK=077", name])
             created.append(name)
-        port = _free_port()
+        port = _free_port()  # three different free ports: tests and benches on one machine never collide
+        internal = f"{_free_port()},{_free_port()}"
         admin_token, facilitator_token = secrets.token_hex(32), secrets.token_hex(32)
         env = dict(os.environ, PATH=os.pathsep.join([proxy_bin(), os.environ.get("PATH", "")]),
-                   WORKSHOP_HUB_IP="127.0.0.1", WORKSHOP_HUB_PORT=str(port), WORKSHOP_HUB_DIR=str(folder),
+                   WORKSHOP_HUB_IP="127.0.0.1", WORKSHOP_HUB_PORT=str(port), WORKSHOP_HUB_INTERNAL_PORTS=internal, WORKSHOP_HUB_DIR=str(folder),
                    WORKSHOP_FACILITATOR_TOKEN=facilitator_token)
         env.pop("WORKSHOP_HOME", None)
         log = folder / "hub.log"
@@ -143,10 +144,11 @@ def local_hub(count: int, prefix: str = "wse", server_env: dict[str, str] | None
         yield hub
     finally:
         if process is not None:
-            _stop(process, names)
+            _stop(process, folder)
         for name in created:
             _kill_user_processes(name)
-            subprocess.run(["userdel", "--remove", name], capture_output=True)
+            with contextlib.suppress(subprocess.CalledProcessError):
+                _user_tool(["userdel", "--remove", name])
         for folder_path, mode in reversed(restore):
             os.chmod(folder_path, mode)
         shutil.rmtree(folder, ignore_errors=True)
@@ -165,8 +167,21 @@ def _wait_for(url: str, process: subprocess.Popen, log: Path, timeout: float = 6
     raise RuntimeError(f"the hub did not answer within {timeout:.0f} s:\n{log.read_text()[-3000:]}")
 
 
-def _stop(process: subprocess.Popen, names: list[str]) -> None:
-    """SIGTERM: the hub stops its proxy; with cleanup_servers (the default) it stops every spawned server too."""
+def _user_tool(argv: list[str], tries: int = 20) -> None:
+    """useradd/userdel, waiting while another process holds /etc/passwd's lock (exit 10: another test on this machine)."""
+    for _ in range(tries):
+        done = subprocess.run(argv, capture_output=True, text=True)
+        if done.returncode == 0:
+            return
+        if done.returncode != 10 and "lock" not in done.stderr:
+            break
+        time.sleep(0.5)
+    raise subprocess.CalledProcessError(done.returncode, argv, done.stdout, done.stderr)
+
+
+def _stop(process: subprocess.Popen, folder: Path) -> None:
+    """SIGTERM: the hub stops its proxy; with cleanup_servers (the default) it stops every spawned server too.
+    A hub that failed to start may leave its proxy behind: that one is ended by the pid the hub recorded."""
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
         try:
@@ -174,6 +189,10 @@ def _stop(process: subprocess.Popen, names: list[str]) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=10)
+    with contextlib.suppress(OSError, ValueError):
+        pid = int((folder / "jupyterhub-proxy.pid").read_text().strip())
+        if b"configurable-http-proxy" in Path(f"/proc/{pid}/cmdline").read_bytes():
+            os.kill(pid, signal.SIGTERM)
 
 
 def user_processes(name: str) -> list[int]:
