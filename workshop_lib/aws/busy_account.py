@@ -222,6 +222,9 @@ def _other_connect_instance(client: Callable[[str], Any], busy: BusyAccount) -> 
         if connect.describe_instance(InstanceId=made["Id"])["Instance"]["InstanceStatus"] == "ACTIVE":
             break
         time.sleep(0.1)
+    else:
+        raise SandboxError(f"The sandbox's Connect instance {OTHER_INSTANCE_ALIAS} did not become ACTIVE within 30 seconds.",
+                           fix="Check the sandbox with `connect-sso-workshop sandbox status`, reset it and seed again.")
     profiles = {p["Name"]: p["Id"] for p in connect.list_security_profiles(InstanceId=made["Id"])["SecurityProfileSummaryList"]}
     routing = connect.list_routing_profiles(InstanceId=made["Id"])["RoutingProfileSummaryList"][0]["Id"]
     for user_name, first, last, dept in EMPLOYEES[:8] + [LEFTOVER_AGENT]:

@@ -11,23 +11,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional
 
 from workshop_lib.aws.paging import MAX_PAGE, page_config
-from workshop_lib.aws.snapshot import (
-    ApplicationFacts,
-    ConnectUser,
-    ConsoleSettingsProvider,
-    Facts,
-    GroupFacts,
-    IdcUser,
-    IdentityCenterFacts,
-    InstanceFacts,
-    OrganizationFacts,
-    PolicyDocument,
-    ProviderFacts,
-    RoleFacts,
-    Unreadable,
-    chains_from,
-    metadata_for,
-)
+from workshop_lib.aws.snapshot import (ApplicationFacts, ConnectUser, ConsoleSettingsProvider, Facts, GroupFacts, IdcUser,
+                                       IdentityCenterFacts, InstanceFacts, OrganizationFacts, PolicyDocument, ProviderFacts,
+                                       RoleFacts, Unreadable, chains_from, metadata_for)
 from workshop_lib.errors import WorkshopError
 
 if TYPE_CHECKING:
@@ -37,15 +23,8 @@ if TYPE_CHECKING:
 MAX_ADMIN_PROBES = 5
 
 _MISSING = {"ResourceNotFoundException", "NoSuchEntity", "NoSuchEntityException", "AWSOrganizationsNotInUseException"}
-_FATAL = {
-    "ExpiredToken",
-    "ExpiredTokenException",
-    "RequestExpired",
-    "InvalidClientTokenId",
-    "UnrecognizedClientException",
-    "SignatureDoesNotMatch",
-    "InvalidAccessKeyId",
-}
+_FATAL = {"ExpiredToken", "ExpiredTokenException", "RequestExpired", "InvalidClientTokenId", "UnrecognizedClientException",
+          "SignatureDoesNotMatch", "InvalidAccessKeyId"}
 _NOT_IMPLEMENTED = {"500", "404", "501", "NotImplemented", "InternalFailure", "InternalServerError"}
 
 ClientFactory = Callable[[str], Any]
