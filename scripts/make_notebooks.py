@@ -37,7 +37,9 @@ NOTEBOOKS["00_start_here"] = header("00") + [
         "through the Identity Center access portal and land in the Contact Control Panel (CCP). Each chapter explains a step, performs it "
         "for you where AWS has an API, and gives you the exact values to paste where only the console can do it. A status card on every "
         "step turns green when the step is really done.\n\n"
-        "No AWS account? Keep the target on **Sandbox**: a simulated AWS runs on this machine, console steps and sign-in included."
+        "No AWS account? Keep the target on **Sandbox**: a simulated AWS runs on this machine, console steps and sign-in included. "
+        "Before your real account, try **Rehearsal**: the same sandbox, but it behaves exactly as a real account, so the console steps, "
+        "the metadata upload, pasting values back and signing in are yours."
     ),
     new_markdown_cell("First, make sure this notebook runs in the environment the workshop is installed in; a mismatch is the usual reason widgets do not show."),
     new_code_cell("ui.environment()"),

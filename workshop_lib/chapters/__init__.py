@@ -16,7 +16,7 @@ def all_chapters() -> tuple[Chapter, ...]:
 
     return (
         Chapter("00", "start_here", "Start here", [
-            "Choose where the workshop runs: the sandbox or your AWS account",
+            "Choose where the workshop runs: the sandbox, a rehearsal of a real account, or your AWS account",
             "Choose the Regions for Amazon Connect and IAM Identity Center",
             "Check the credentials and what the account can host",
         ], 5, foundation.start_steps()),
