@@ -164,3 +164,41 @@ def test_cards_name_findings_by_f_number_or_plain_words_never_internal_codes():
     status = Status.wrong("x", [Finding("F12", Severity.ERROR, "Relay state."), Finding("saml.envelope-unsigned", Severity.WARNING, "Only the assertion is signed.")])
     shown = findings_html(status)
     assert "<b>F12</b>" in shown and "<b>envelope unsigned</b>" in shown and "saml.envelope-unsigned" not in shown
+
+
+def test_a_hostile_name_prefix_from_the_environment_is_refused(tmp_path, monkeypatch):
+    import pytest
+
+    from workshop_lib import settings as st
+    from workshop_lib.errors import InputError
+
+    monkeypatch.setenv("WORKSHOP_HOME", str(tmp_path))
+    monkeypatch.setenv("WORKSHOP_NAME_PREFIX", "<img src=x onerror=alert(1)>")
+    with pytest.raises(InputError, match="name prefix"):
+        st.apply_environment()
+    assert st.load().name_prefix == ""
+
+
+def test_every_button_of_the_workshop_widgets_has_a_tooltip(learner):
+    import ipywidgets as W
+
+    from workshop_lib.chapters import find_step
+    from workshop_lib.ui.agents_csv import AgentsImport
+    from workshop_lib.ui.board import StatusBoard
+    from workshop_lib.ui.doctor_view import DoctorView
+    from workshop_lib.ui.labs_panel import LabsPanel
+    from workshop_lib.ui.settings_form import SettingsForm
+    from workshop_lib.ui.step_card import StepCard
+
+    def buttons(widget):
+        widget = getattr(widget, "widget", widget)
+        found = [widget] if isinstance(widget, (W.Button, W.FileUpload)) else []
+        for child in getattr(widget, "children", ()):
+            found += buttons(child)
+        return found
+
+    shown = [SettingsForm(learner), StatusBoard(learner), DoctorView(learner, run=False), LabsPanel(learner, run=False), AgentsImport(learner)]
+    shown += [StepCard(find_step(key), learner) for key in ("connect.instance", "agent.app", "idc.instance")]
+    everything = [b for w in shown for b in buttons(w)]
+    assert len(everything) >= 8
+    assert [b.description for b in everything if not (b.tooltip or "").strip()] == []

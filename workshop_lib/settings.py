@@ -412,6 +412,10 @@ def apply_environment(path: Path | None = None) -> list[str]:
         return changed
     with update(path) as s:
         for field_name, value in wanted.items():
+            if field_name == "name_prefix":  # validated where it enters, as the settings form does
+                from workshop_lib.rules.names import validate_name_prefix
+
+                value = validate_name_prefix(value)
             if getattr(s, field_name) != value:
                 setattr(s, field_name, value)
                 changed.append(field_name)

@@ -105,7 +105,11 @@ def _metadata_check(fed: Side):
         if errors:
             return Status.wrong("IAM would reject the stored metadata.", errors)
         warnings = [f for f in report.findings if f.severity is Severity.WARNING]
-        status = Status.done(f"Metadata kept in {metadata_path(fed.key)} (issuer {report.entity_id}).", entity_id=report.entity_id)
+        from workshop_lib.words import when
+
+        expires = min((c.not_after for c in report.certificates), default=None)
+        until = f"; its certificate is valid until {when(expires)}" if expires else ""
+        status = Status.done(f"Metadata kept in {metadata_path(fed.key)} (issuer {report.entity_id}{until}).", entity_id=report.entity_id)
         status.findings.extend(warnings)
         return status
 
