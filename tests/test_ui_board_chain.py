@@ -74,7 +74,7 @@ def test_the_chain_from_step_statuses_takes_the_worst_state_of_each_link():
 
 
 def test_plurals_and_times_read_as_people_say_them():
-    from workshop_lib.words import all_of, plural, when
+    from workshop_lib.rules.words import all_of, plural, when
 
     assert plural(1, "person") == "1 person" and plural(3, "person") == "3 people"
     assert plural(1, "Connect user") == "1 Connect user" and plural(2, "Connect user") == "2 Connect users"

@@ -105,7 +105,7 @@ def _metadata_check(fed: Side):
         if errors:
             return Status.wrong("IAM would reject the stored metadata.", errors)
         warnings = [f for f in report.findings if f.severity is Severity.WARNING]
-        from workshop_lib.words import when
+        from workshop_lib.rules.words import when
 
         expires = min((c.not_after for c in report.certificates), default=None)
         until = f"; its certificate is valid until {when(expires)}" if expires else ""

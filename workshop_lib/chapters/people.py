@@ -10,7 +10,7 @@ from workshop_lib.chapters.federation import idc_console
 from workshop_lib.rules.chain import Side
 from workshop_lib.chapters.model import CopyValue, Guide, Status, Step
 from workshop_lib.findings import Finding, Severity
-from workshop_lib.words import all_of, plural
+from workshop_lib.rules.words import all_of, plural
 
 if TYPE_CHECKING:
     from workshop_lib.agents import Agent

@@ -88,7 +88,7 @@ def doctor_check(ctx: "Context") -> Status:
     report = run_doctor(ctx.settings)
     errors = [f for f in report.findings if f.severity is Severity.ERROR]
     if errors:
-        from workshop_lib.words import plural
+        from workshop_lib.rules.words import plural
 
         return Status.wrong(f"The doctor found {plural(len(errors), 'problem')}.", report.findings)
     unread = [f for f in report.findings if f.code == "doctor.unreadable"]

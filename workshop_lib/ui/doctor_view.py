@@ -30,7 +30,7 @@ class DoctorView(Displayable):
         from workshop_lib.doctor import run_doctor
         from workshop_lib.ui.chain_view import chain_links, chain_picture
         from workshop_lib.ui.inspectors import findings_table
-        from workshop_lib.words import plural
+        from workshop_lib.rules.words import plural
 
         try:
             self.report = run_doctor(self.ctx.settings)

@@ -119,7 +119,7 @@ class SettingsForm(Displayable):
         self.instance_picker.options = options
         if select and any(value == select for _, value in options):
             self.instance_picker.value = select
-        from workshop_lib.words import plural
+        from workshop_lib.rules.words import plural
 
         self._say(f"{plural(len(found), 'instance')} in {self.region.value}.", "info")
         return options
