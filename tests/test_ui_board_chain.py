@@ -163,7 +163,7 @@ def test_cards_name_findings_by_f_number_or_plain_words_never_internal_codes():
 
     status = Status.wrong("x", [Finding("F12", Severity.ERROR, "Relay state."), Finding("saml.envelope-unsigned", Severity.WARNING, "Only the assertion is signed.")])
     shown = findings_html(status)
-    assert "<b>F12</b>" in shown and "<b>envelope unsigned</b>" in shown and "saml.envelope-unsigned" not in shown
+    assert "<b>F12</b>" in shown and "<b>response envelope not signed</b>" in shown and "saml.envelope-unsigned" not in shown
 
 
 def test_a_hostile_name_prefix_from_the_environment_is_refused(tmp_path, monkeypatch):

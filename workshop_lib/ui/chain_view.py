@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Iterable, Optional
 from workshop_lib.chapters.model import State, Status
 from workshop_lib.findings import Finding, Severity
 from workshop_lib.ui.markup import Markup, join, tag
-from workshop_lib.ui.step_card import finding_name
 
 if TYPE_CHECKING:
     from workshop_lib.context import Context
@@ -55,7 +54,7 @@ class ChainLink:
         if self.summary:
             text += f"\n{self.summary}"
         for f in self.findings:
-            text += f"\n{finding_name(f.code)}: {f.message}" + (f" Fix: {f.fix}" if f.fix else "")
+            text += f"\n{f.label}: {f.message}" + (f" Fix: {f.fix}" if f.fix else "")
         return text
 
 
@@ -165,7 +164,7 @@ def chain_svg(links: list[ChainLink], heading: str = "The sign-in chain") -> Mar
     first_broken = next((l for l in links if l.broken), None)
     if first_broken:
         f = first_broken.broken
-        lines = _wrap(f"Broken: {first_broken.label} — {finding_name(f.code)}: {f.message} Fix: {f.fix}", 120)[:5]
+        lines = _wrap(f"Broken: {first_broken.label} — {f.label}: {f.message} Fix: {f.fix}", 120)[:5]
         for j, line in enumerate(lines):
             parts.append(_text(14, height + j * 16, line, 12, "bold" if j == 0 else "normal", "start", COLOUR[State.WRONG]))
         height += len(lines) * 16 + 6
@@ -184,7 +183,7 @@ def chain_details(links: list[ChainLink]) -> Markup:
         if link.summary:
             lines.append(tag("div", link.summary))
         for f in link.findings:
-            lines.append(tag("div", join([tag("b", finding_name(f.code)), " ", f.message, (" Fix: " + f.fix) if f.fix else ""])))
+            lines.append(tag("div", join([tag("b", f.label), " ", f.message, (" Fix: " + f.fix) if f.fix else ""])))
         summary = tag("summary", f"{link.label}: {link.state.badge}" + (f" ({link.broken.code})" if link.broken else ""))
         items.append(tag("details", Markup(summary + join(lines)), data_link_details=i, open="open" if link.broken else None))
     return join(items)

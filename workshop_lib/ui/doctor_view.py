@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from workshop_lib.errors import WorkshopError
-from workshop_lib.findings import Severity
+from workshop_lib.findings import Severity, by_severity
 from workshop_lib.ui.markup import join
 from workshop_lib.ui.widgets import Displayable, message_html
 
@@ -37,8 +37,7 @@ class DoctorView(Displayable):
         except WorkshopError as exc:
             self.result.value = message_html(str(exc), "error")
             return None
-        order = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
-        findings = sorted(self.report.findings, key=lambda f: order[f.severity])
+        findings = by_severity(self.report.findings)
         errors = sum(f.severity is Severity.ERROR for f in findings)
         self.chain.value = join(
             chain_picture(chain_links({}, findings, side, self.ctx), f"How {who} signs in, as the doctor reads it (hover or click a link)")

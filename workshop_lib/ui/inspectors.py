@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 
 from workshop_lib.errors import WorkshopError
-from workshop_lib.findings import Finding, Severity, by_severity, plain_name
+from workshop_lib.findings import Finding, Severity, plain_name
 from workshop_lib.ui.widgets import Displayable, message_html
 
 

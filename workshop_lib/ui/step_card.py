@@ -21,15 +21,6 @@ def badge_html(status: Status) -> Markup:
                style=f"background:{colour};color:white;padding:2px 8px;border-radius:10px;font-size:90%;white-space:nowrap")
 
 
-def finding_name(code: str) -> str:
-    """What a learner reads for a finding's code: the F-number, or plain words instead of an internal id."""
-    import re
-
-    if re.fullmatch(r"F\d+", code or ""):
-        return code
-    return (code or "").rsplit(".", 1)[-1].replace("-", " ").replace("_", " ")
-
-
 def findings_html(status: Status) -> Markup:
     if not status.findings:
         return Markup("")
@@ -37,7 +28,7 @@ def findings_html(status: Status) -> Markup:
     for f in status.findings:
         expected = Markup("<br>" + tag("code", f.expected)) if f.expected else ""
         fix = Markup("<br><b>Fix:</b> " + esc(f.fix)) if f.fix else ""
-        rows.append(tag("li", join([tag("b", finding_name(f.code)), " ", f.message, fix, expected])))
+        rows.append(tag("li", join([tag("b", f.label), " ", f.message, fix, expected])))
     return tag("ul", join(rows))
 
 
