@@ -158,3 +158,13 @@ def test_run_target_rehearsal_executes_the_notebook_but_leaves_console_steps_to_
     assert steps["idc.instance"] == "done"
     apps = rehearsal.ctx.client("sso-admin").list_instances()["Instances"]
     assert rehearsal.ctx.client("sso-admin").list_applications(InstanceArn=apps[0]["InstanceArn"])["Applications"] == []
+
+
+def test_values_pasted_on_a_card_are_where_the_doctor_reads_them():
+    """The card keeps a pasted value under its step key; aws.console reads it back under pasted_key."""
+    from workshop_lib.aws.console import pasted_key
+
+    for side in ("agent", "admin"):
+        for value, label in (("relay_state", "relay state"), ("role", "Role value")):
+            step = find_step(pasted_key(side, value))
+            assert label in step.confirm, (side, value, step.confirm)

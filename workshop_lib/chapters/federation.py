@@ -143,7 +143,7 @@ def _relay_check(fed: Side):
             if not current:
                 return Status.missing("The application has no relay state yet.", expected=expected)
         else:
-            current = ctx.settings.confirmed.get(f"{fed.key}.app.relay_state", "")
+            current = ctx.settings.confirmed.get(console.pasted_key(fed.key, "relay_state"), "")  # what the learner pasted back
             if not current:
                 return Status.unknown(f"No API can read the relay state. Check by eye that it is exactly {expected} — or paste what you entered below and it is checked for you.", expected=expected)
         s = ctx.settings
@@ -294,7 +294,7 @@ def _mappings_check(fed: Side):
             if not current:
                 return Status.missing("The application has no attribute mappings yet.")
         else:
-            pasted = ctx.settings.confirmed.get(f"{fed.key}.app.mappings", "")
+            pasted = ctx.settings.confirmed.get(console.pasted_key(fed.key, "role"), "")  # the Role value pasted back
             rows = "; ".join(f"{k} = {v}" for k, v in expected.items())
             if not pasted:
                 return Status.unknown(f"No API can read attribute mappings. Check by eye that the rows are {rows} — or paste your Role value below and it is checked for you.", expected=expected)
