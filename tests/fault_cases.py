@@ -62,6 +62,10 @@ LEDGER = {
 SOFT_DENIALS = {
     ("start.preflight", "organizations:DescribeOrganization"): "the preflight notes it cannot read Organizations (F15) and goes on",
     ("doctor", "iam:GetAccountAuthorizationDetails"): "the doctor falls back to reading each role on its own",
+    # F22 compares SessionDuration with the role's MaxSessionDuration; an unreadable role is the role card's and
+    # the doctor's to report, and the mappings are still judged on their own.
+    ("agent.app.mappings", "iam:GetRole"): "the mappings are judged without the role's maximum session (F22)",
+    ("admin.app.mappings", "iam:GetRole"): "the mappings are judged without the role's maximum session (F22)",
 }
 
 

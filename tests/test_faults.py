@@ -102,5 +102,8 @@ def test_cleanup_survives_transient_faults_and_explains_the_deletes_it_is_denied
     assert out.injected > 20 and out.transient_failed == [] and out.left_after_transient == {}
     assert len(out.denied) == 5  # two roles and three Connect users, each in a sentence naming the action
     assert all("AWS denied" in d and ("iam:DeleteRole" in d or "connect:DeleteUser" in d) for d in out.denied)
-    assert out.kept_in_ledger == sorted(d.split(":")[0] for d in out.denied)  # kept, so cleanup can retry them
+    from workshop_lib.aws.ownership import words as kind_words
+
+    kept = sorted(f"{kind_words(entry.split(' ', 1)[0])} {entry.split(' ', 1)[1]}" for entry in out.kept_in_ledger)
+    assert kept == sorted(d.split(":")[0] for d in out.denied)  # kept, so cleanup can retry them
     assert out.left_after_rerun == {}
