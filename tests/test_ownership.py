@@ -96,6 +96,20 @@ def test_someone_elses_resources_with_the_workshops_exact_names_are_never_change
         assert "Traceback" not in status.summary
     assert snapshot(aws) == before  # not one change: no new trust, policy version, metadata or member
 
+    # "Use it as it is": read and checked, never changed; each card names the exact change for the learner.
+    from workshop_lib.aws.ownership import adopt
+
+    for key in ("iam.saml_provider:AmazonConnectAgentAccess", "iam.policy:AmazonConnectSSOPolicy", "identitystore.group:ConnectAgents"):
+        adopt(ctx, key)
+    again = do_chapters(ctx, "04", "05")
+    provider, policy, group = again["agent.iam.provider"].summary, again["iam.policy"].summary, again["agents.group"].summary
+    assert "You chose to use the IAM SAML identity provider 'AmazonConnectAgentAccess' as it is" in provider and "Replace metadata" in provider
+    assert "You chose to use the IAM policy 'AmazonConnectSSOPolicy' as it is" in policy and '"connect:GetFederationToken"' in policy
+    assert "agent1@connect-workshop.com is not a member" in group and "Groups → ConnectAgents → Add users" in group
+    assert snapshot(aws) == before
+    assert {(e.kind, e.name) for e in ctx.settings.ledger if e.origin == "adopted"} >= {
+        ("iam.saml_provider", "AmazonConnectAgentAccess"), ("iam.policy", "AmazonConnectSSOPolicy"), ("identitystore.group", "ConnectAgents")}
+
     plan = plan_cleanup(ctx)
     assert not [e for e in plan.delete if e.name in ("AmazonConnectAgentAccessRole", "AmazonConnectSSOPolicy", "AmazonConnectAgentAccess", "ConnectAgents")]
     assert run_cleanup(ctx, plan).failed == []
@@ -145,6 +159,12 @@ def test_a_role_used_as_it_is_is_only_read_and_the_card_names_each_change_includ
     status = card.perform()  # the learner made that change: the next one is the session length
     assert "F22" in status.summary and "The requested DurationSeconds exceeds the MaxSessionDuration set for this role" in status.summary
     assert "Maximum session duration → 12 hours" in status.summary
+    # The sandbox refuses that sign-in as AWS does.
+    states = {k: s.state for k, s in do_chapters(ctx, "05").items()}
+    assert set(states.values()) == {State.DONE}, states
+    assert attempt(ctx, "agent.app.mappings").state is State.WRONG  # set in the simulated console; F22 is the role's
+    signin = find_step("signin.agent").check(ctx)
+    assert signin.state is State.WRONG and [f.code for f in signin.findings] == ["duration"], [(f.code, f.message) for f in signin.findings]
     assert iam.get_role(RoleName="AmazonConnectAgentAccessRole")["Role"]["MaxSessionDuration"] == 3600  # still not changed by us
     check = find_step("agent.iam.role").check(ctx)
     assert [f.code for f in check.findings] == ["F22"]

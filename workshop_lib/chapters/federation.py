@@ -160,7 +160,6 @@ def _relay_check(fed: Side):
 def _relay_simulate(fed: Side):
     def simulate(ctx: "Context") -> None:
         from workshop_lib.aws import console
-        from workshop_lib.aws.resources import require_application
 
         app = _own_application(ctx, fed, "its relay state must be the value below (Actions → Edit configuration → Relay state).", relay_state(ctx, fed))
         console.set_relay_state(ctx, app["ApplicationArn"], relay_state(ctx, fed))
@@ -336,7 +335,6 @@ def _mappings_check(fed: Side):
 def _mappings_simulate(fed: Side):
     def simulate(ctx: "Context") -> None:
         from workshop_lib.aws import console
-        from workshop_lib.aws.resources import require_application
 
         rows = attribute_mappings(ctx, fed)
         app = _own_application(ctx, fed, "its attribute mappings must be the rows below (Actions → Edit attribute mappings).",
