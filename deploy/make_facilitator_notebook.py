@@ -19,7 +19,7 @@ def build() -> nbformat.NotebookNode:
         new_markdown_cell(
             "# The event at a glance\n\n"
             "Every attendee's progress, read through the hub: the chapter each one is at, who is stuck, on which step and "
-            "with which failure mode (F1–F21, see the doctor's list). It reads nothing else of their servers.\n\n"
+            "with which failure mode (F1–F22, see the doctor's list). It reads nothing else of their servers.\n\n"
             "Set two things in this server's environment (or pass them below): `WORKSHOP_HUB_URL`, the address attendees open, "
             "and `WORKSHOP_HUB_TOKEN`, the facilitator's token (docs/facilitators.md says how to make one)."
         ),

@@ -22,7 +22,7 @@ class Stuck:
     step: str
     title: str
     state: str
-    codes: list[str] = field(default_factory=list)  # failure modes (F1–F21) the check names
+    codes: list[str] = field(default_factory=list)  # failure modes (F1–F22) the check names
     summary: str = ""
 
 
