@@ -38,9 +38,24 @@ def test_save_then_load_round_trips_the_ledger(home):
 def test_recording_the_same_resource_twice_keeps_one_entry(home):
     s = st.Settings()
     s.record("iam.policy", "AmazonConnectSSOPolicy", arn="arn:1")
-    s.record("iam.policy", "AmazonConnectSSOPolicy", adopted=True)
+    s.record("iam.policy", "AmazonConnectSSOPolicy", origin="created")
     assert len(s.of_kind("iam.policy")) == 1
     assert s.find("iam.policy", "AmazonConnectSSOPolicy").arn == "arn:1"
+
+
+def test_what_the_workshop_found_never_becomes_its_own_and_a_pending_entry_becomes_what_is_recorded_next(home):
+    s = st.Settings()
+    s.record("identitystore.user", "employee@example.com", id="u-1", origin="found")
+    s.record("identitystore.user", "employee@example.com", origin="created")  # a later run must not claim it
+    assert s.find("identitystore.user", "employee@example.com").origin == "found"
+    s.record("identitystore.user", "new@example.com", origin="pending")
+    assert s.find("identitystore.user", "new@example.com").ours
+    s.record("identitystore.user", "new@example.com", id="u-2", origin="created")
+    assert s.find("identitystore.user", "new@example.com").origin == "created"
+    s.record("identitystore.user", "new@example.com", origin="found")  # made by us: stays ours
+    assert s.find("identitystore.user", "new@example.com").origin == "created"
+    with pytest.raises(ValueError):
+        s.record("iam.role", "X", origin="mine")
 
 
 def test_corrupt_file_is_kept_as_backup_and_reported(home):
