@@ -394,9 +394,7 @@ def cleanup_faults(ctx: Any, endpoint: str, denied_ops: tuple[str, ...] = ("iam:
     assert not not_done(perform_all(ctx))
     with inject(choose=lambda s, o, a: "access_denied" if action_name(s, o) in denied_ops else None):
         second = run_cleanup(ctx, plan_cleanup(ctx))
-    from workshop_lib.aws.ownership import words
-
-    kept = sorted(f"{words(e.kind)} {e.name}" for e in st.load().ledger if e.kind != "organizations.organization")
+    kept = sorted(f"{e.kind} {e.name}" for e in st.load().ledger if e.kind != "organizations.organization")
     third = run_cleanup(ctx, plan_cleanup(ctx))  # the denial is lifted: running cleanup again finishes
     assert not third.failed, third.failed
     return CleanupFaultOutcome(injected, transient_failed, left, second.failed, kept, ours_left(endpoint))
