@@ -164,7 +164,7 @@ def test_a_role_used_as_it_is_is_only_read_and_the_card_names_each_change_includ
     assert set(states.values()) == {State.DONE}, states
     assert attempt(ctx, "agent.app.mappings").state is State.WRONG  # set in the simulated console; F22 is the role's
     signin = find_step("signin.agent").check(ctx)
-    assert signin.state is State.WRONG and [f.code for f in signin.findings] == ["duration"], [(f.code, f.message) for f in signin.findings]
+    assert signin.state is State.WRONG and [f.code for f in signin.findings] == ["F22"], [(f.code, f.message) for f in signin.findings]
     assert iam.get_role(RoleName="AmazonConnectAgentAccessRole")["Role"]["MaxSessionDuration"] == 3600  # still not changed by us
     check = find_step("agent.iam.role").check(ctx)
     assert [f.code for f in check.findings] == ["F22"]

@@ -190,7 +190,7 @@ def test_role_session_name_outside_the_sts_pattern_is_f3(workshop):
 
 def test_session_duration_above_the_roles_maximum_is_refused(workshop):
     console.set_attribute_mappings(workshop.endpoint, workshop.application, {"SessionDuration": "43200"})
-    refused(workshop, "duration", "MaxSessionDuration")
+    refused(workshop, "F22", "MaxSessionDuration")  # F22: the role allows a shorter session than the mapping asks
     workshop.client("iam").update_role(RoleName=workshop.role_name, MaxSessionDuration=43200)
     assert sign_in(workshop).ok
 

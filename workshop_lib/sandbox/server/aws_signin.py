@@ -33,7 +33,7 @@ MESSAGES = {
 }
 STS_CODES = {"F1": "InvalidIdentityToken", "F2": "AccessDenied", "F13": "AccessDenied", "F3": "ValidationError",
              "F4": "InvalidIdentityToken", "F6": "InvalidIdentityToken", "F7": "InvalidIdentityToken",
-             "expired": "ExpiredTokenException", "duration": "ValidationError"}
+             "expired": "ExpiredTokenException", "F22": "ValidationError"}
 
 
 class SignInRefused(Exception):
@@ -246,7 +246,7 @@ def _duration(signed: Any, requested: Any, role: Any) -> int:
     if requested not in (None, ""):
         seconds = min(seconds, int(requested)) if signed.session_duration is not None else int(requested)
     if seconds > limit:
-        raise _refuse("duration", detail=f"SessionDuration {seconds} exceeds the role's MaxSessionDuration {limit}.")
+        raise _refuse("F22", "duration", detail=f"SessionDuration {seconds} exceeds the role's MaxSessionDuration {limit}.")
     return seconds
 
 
