@@ -96,15 +96,13 @@ def attendee_cpu(hub) -> dict[str, float]:
 def one_size(n: int, only: list[str]) -> dict:
     import psutil
 
-    from event_hub_fixture import local_hub
+    from event_hub_fixture import local_hub, start_servers
     from workshop_lib.event.remote import execute, run_workshop_code
 
     with local_hub(n, prefix="wsb") as hub:
         api = hub.hub()
         started = time.perf_counter()
-        for name in hub.attendees:
-            api.start_server(name)
-        api.wait(hub.attendees, ready=True, timeout=60 + 30 * n)
+        start_servers(hub, timeout=60 + 30 * n)
         spawn = time.perf_counter() - started
         tokens = {a: api.token_for(a, "bench", scopes=[f"access:servers!user={a}"]) for a in hub.attendees}
         sampler = MemorySampler({hub.uid(a): a for a in hub.attendees})

@@ -2,7 +2,8 @@
 
     jupyterhub -f deploy/jupyterhub_config.py          # as root, from the environment the workshop is installed in
 
-Each attendee's single-user server runs as their own system user (LocalProcessSpawner), so their home, and in it
+Attendees sign in with their name and the event's shared password. Each attendee's single-user server runs
+as their own system user (LocalProcessSpawner; the user is made on first start), so their home, and in it
 their WORKSHOP_HOME (settings, sandbox state, sandbox credentials), is theirs alone (0700). Each server starts its
 own sandbox on its own loopback port when the attendee's first notebook needs it. The facilitator reads
 every attendee's progress through the ``workshop-facilitator`` service's token (``connect-sso-workshop event status``).
@@ -12,7 +13,8 @@ Settings from the environment:
   WORKSHOP_HUB_INTERNAL_PORTS          the hub's and the proxy's API ports on 127.0.0.1 (default "8081,8001")
   WORKSHOP_HUB_DIR                     the hub's own files: database, cookie secret (default: the current folder)
   WORKSHOP_FACILITATOR_TOKEN           the facilitator service's API token (generate one: openssl rand -hex 32)
-  WORKSHOP_ATTENDEES                   a file with one attendee's user name per line (PAM sign-in; the users are created)
+  WORKSHOP_EVENT_PASSWORD              the one password attendees sign in with (at least 8 characters)
+  WORKSHOP_ATTENDEES                   a file with one attendee's user name per line: only they may sign in
   WORKSHOP_IDLE_MINUTES                stop servers idle this long (default 60)
 """
 
@@ -35,9 +37,9 @@ c.JupyterHub.db_url = f"sqlite:///{hub_dir / 'jupyterhub.sqlite'}"
 c.JupyterHub.cookie_secret_file = str(hub_dir / "jupyterhub_cookie_secret")
 c.ConfigurableHTTPProxy.pid_file = str(hub_dir / "jupyterhub-proxy.pid")
 
-# ---- attendees: system users, each server as its own user ------------------------------------------------
-c.JupyterHub.authenticator_class = "pam"
-c.LocalAuthenticator.create_system_users = True
+# ---- attendees: one shared event password, one system user each (made when their server first starts) -------
+c.JupyterHub.authenticator_class = "shared-password"
+c.SharedPasswordAuthenticator.user_password = os.environ.get("WORKSHOP_EVENT_PASSWORD", "")
 attendees = os.environ.get("WORKSHOP_ATTENDEES")
 if attendees:
     c.Authenticator.allowed_users = {line.strip() for line in Path(attendees).read_text().splitlines() if line.strip()}
@@ -57,10 +59,16 @@ c.Spawner.http_timeout = 120
 
 
 def _own_workshop_home(spawner):
-    """WORKSHOP_HOME inside the attendee's home folder, created 0700 as theirs before their server starts."""
+    """The attendee's system user (made on first start) and WORKSHOP_HOME in their home, 0700 and theirs."""
     import pwd
+    import subprocess
 
-    user = pwd.getpwnam(spawner.user.name)
+    try:
+        user = pwd.getpwnam(spawner.user.name)
+    except KeyError:
+        subprocess.run(["useradd", "--create-home", "--shell", "/usr/sbin/nologin", "-K", "UMASK=077", spawner.user.name],
+                       check=True, capture_output=True, timeout=30)
+        user = pwd.getpwnam(spawner.user.name)
     home = Path(user.pw_dir) / ".connect-sso-workshop"
     home.mkdir(mode=0o700, exist_ok=True)
     os.chown(home, user.pw_uid, user.pw_gid)

@@ -142,6 +142,10 @@ def local_hub(count: int, prefix: str = "wse", server_env: dict[str, str] | None
         hub.homes = {n: Path(pwd.getpwnam(n).pw_dir) for n in names}
         hub.hub().create_users(names)
         yield hub
+    except BaseException:
+        if (folder / "hub.log").exists():  # what the hub said, for the failing test's report
+            print("---- the hub's log, last lines ----\n" + "\n".join((folder / "hub.log").read_text(errors="replace").splitlines()[-60:]))
+        raise
     finally:
         if process is not None:
             _stop(process, folder)
@@ -152,6 +156,22 @@ def local_hub(count: int, prefix: str = "wse", server_env: dict[str, str] | None
         for folder_path, mode in reversed(restore):
             os.chmod(folder_path, mode)
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def start_servers(hub: LocalHub, timeout: float) -> None:
+    """Start every attendee's server through the REST API and wait until all are ready. A spawn the hub failed
+    (an answer of 500: on a busy machine its database or a spawner can time out) is tried once more."""
+    from workshop_lib.event.hub import HubError
+
+    api = hub.hub()
+    for name in hub.attendees:
+        try:
+            api.start_server(name)
+        except HubError as first:
+            print(f"starting {name}'s server again after: {first}")
+            time.sleep(2)
+            api.start_server(name)
+    api.wait(hub.attendees, ready=True, timeout=timeout)
 
 
 def _wait_for(url: str, process: subprocess.Popen, log: Path, timeout: float = 60.0) -> None:

@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from event_hub_fixture import local_hub, user_processes, why_not
+from event_hub_fixture import local_hub, start_servers, user_processes, why_not
 
 pytestmark = [pytest.mark.event, pytest.mark.skipif(bool(why_not()), reason=why_not() or "runs")]
 
@@ -38,9 +38,7 @@ def event():
     with local_hub(ATTENDEES) as hub:
         api = hub.hub()
         started = time.monotonic()
-        for name in hub.attendees:
-            api.start_server(name)
-        api.wait(hub.attendees, ready=True, timeout=180)
+        start_servers(hub, timeout=180)
         hub.tokens = {n: api.token_for(n, "event test", scopes=[f"access:servers!user={n}"]) for n in hub.attendees}
         hub.start_seconds = time.monotonic() - started
         with ThreadPoolExecutor(max_workers=ATTENDEES) as pool:

@@ -150,3 +150,21 @@ def test_status_route_answers_from_the_last_pass_and_checks_again_in_the_backgro
     first, second, third, fourth, fresh = asyncio.run(looks())
     assert [r["chapter"] for r in (first, second, third, fourth)] == ["01", "01", "01", "02"]
     assert fresh["chapter"] == f"0{passes[-1]}" and passes[-1] >= 4
+
+
+def test_hub_reads_every_page_of_attendees(monkeypatch):
+    """More attendees than one page of the hub's user list (200): every page is read, by the hub's own links."""
+    from workshop_lib.event.hub import PAGINATION, Hub
+
+    people = [{"name": f"attendee{i:03d}", "kind": "user", "servers": {}} for i in range(450)]
+    asked = []
+
+    def request(self, method, path, body=None, *, api=True, accept="application/json"):
+        offset = int(path.split("offset=")[1].split("&")[0])
+        asked.append((offset, accept))
+        nxt = {"offset": offset + 200} if offset + 200 < len(people) else None
+        return 200, {"items": people[offset:offset + 200], "_pagination": {"offset": offset, "limit": 200, "total": len(people), "next": nxt}}
+
+    monkeypatch.setattr(Hub, "request", request)
+    assert [u["name"] for u in Hub("http://hub", "t").users()] == [p["name"] for p in people]
+    assert asked == [(0, PAGINATION), (200, PAGINATION), (400, PAGINATION)]

@@ -21,6 +21,7 @@ from workshop_lib.event.progress import Progress
 # workshop status through the status route. It cannot open a server's files, kernels or terminals.
 FACILITATOR_SCOPES = ["list:users", "read:users:name", "read:servers", "custom:workshop-status:read"]
 STATUS_ROUTE = "workshop/status"
+PAGINATION = "application/jupyterhub-pagination+json"  # https://jupyterhub.readthedocs.io/en/stable/reference/rest-api.html
 DEFAULT_HUB = "http://127.0.0.1:8000"
 
 
@@ -56,11 +57,11 @@ class Hub:
         self._token = token
         self.timeout = timeout
 
-    def request(self, method: str, path: str, body: dict | None = None, *, api: bool = True) -> tuple[int, object]:
+    def request(self, method: str, path: str, body: dict | None = None, *, api: bool = True, accept: str = "application/json") -> tuple[int, object]:
         """(HTTP status, parsed JSON or None) for ``path`` under /hub/api/ (or under the hub's URL with api=False)."""
         url = f"{self.url}/hub/api/{path.lstrip('/')}" if api else f"{self.url}/{path.lstrip('/')}"
         data = json.dumps(body).encode() if body is not None else None
-        req = urllib.request.Request(url, data=data, method=method, headers={"Authorization": f"token {self._token}", "Accept": "application/json"})
+        req = urllib.request.Request(url, data=data, method=method, headers={"Authorization": f"token {self._token}", "Accept": accept})
         if data is not None:
             req.add_header("Content-Type", "application/json")
         try:
@@ -72,8 +73,8 @@ class Hub:
             raise HubError(f"The hub at {self.url} did not answer ({getattr(exc, 'reason', exc)}).",
                            fix="Check the hub's address (the one attendees open) and that the hub is running.") from None
 
-    def _ok(self, method: str, path: str, body: dict | None = None, expect: tuple[int, ...] = (200,)) -> object:
-        status, data = self.request(method, path, body)
+    def _ok(self, method: str, path: str, body: dict | None = None, expect: tuple[int, ...] = (200,), accept: str = "application/json") -> object:
+        status, data = self.request(method, path, body, accept=accept)
         if status not in expect:
             message = data.get("message", "") if isinstance(data, dict) else ""
             if status == 403:
@@ -86,8 +87,8 @@ class Hub:
     def users(self) -> list[dict]:
         users: list[dict] = []
         offset = 0
-        while True:  # the hub pages its user list (default page size 200)
-            page = self._ok("GET", f"users?offset={offset}&limit=200")
+        while True:  # the hub pages its user list (at most 200 a page); this Accept type asks for the page's links
+            page = self._ok("GET", f"users?offset={offset}&limit=200", accept=PAGINATION)
             items = page.get("items", []) if isinstance(page, dict) else list(page or [])
             users += items
             if not isinstance(page, dict) or not (page.get("_pagination") or {}).get("next"):
