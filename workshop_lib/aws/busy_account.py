@@ -23,12 +23,12 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from workshop_lib.aws.ownership import LEGACY_TAG_VALUE, TAG_KEY
 from workshop_lib.errors import SandboxError
 
 ACCOUNT = "123456789012"  # the sandbox's account
-TAG_KEY = "connect-sso-workshop"  # the workshop's tag key (aws/resources.py); the values below are not ours
-COLLEAGUE_OWNER = "owner-5e0c1d7a9b2f4c36"  # a colleague who ran the workshop in this account before
-OLD_RUN_TAG = "workshop"  # the bare value old versions of the workshop wrote: proves nothing by itself
+COLLEAGUE_OWNER = "owner-5e0c1d7a9b2f"  # a colleague who ran the workshop in this account before (their owner id)
+OLD_RUN_TAG = LEGACY_TAG_VALUE  # the bare value old versions of the workshop wrote: proves nothing by itself
 TEAM_TAGS = [{"Key": "team", "Value": "contact-centre-platform"}, {"Key": "cost-centre", "Value": "cc-4410"}]
 
 # (user name, given name, family name, department)
