@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import html
 
+from workshop_lib.ui.markup import esc
 from workshop_lib.ui.widgets import Displayable, message_html
 
 
@@ -21,7 +21,7 @@ class CleanupPanel(Displayable):
         self.button.on_click(lambda _b: self.delete())
         self.progress = W.FloatProgress(min=0.0, max=1.0)
         self.result = W.HTML()
-        items = "".join(f"<li>{html.escape(line)}</li>" for line in self.plan.lines())
+        items = "".join(f"<li>{esc(line)}</li>" for line in self.plan.lines())
         if self.plan.delete or self.plan.files:
             children = [W.HTML(f"<ul>{items}</ul>"), self.confirm, self.button, self.progress, self.result]
         else:  # nothing to delete: nothing to confirm
@@ -46,5 +46,5 @@ class CleanupPanel(Displayable):
         kind = "error" if result.failed else "ok"
         text = (f"Deleted {len(result.deleted)}, already gone {len(result.already_gone)}, "
                 f"kept {len(result.kept)} (in use by others or not the workshop's any more), failed {len(result.failed)}.")
-        self.result.value = message_html(text, kind) + "".join(f"<div>{html.escape(f)}</div>" for f in result.failed + result.kept)
+        self.result.value = message_html(text, kind) + "".join(f"<div>{esc(f)}</div>" for f in result.failed + result.kept)
         return result

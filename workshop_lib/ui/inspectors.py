@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import html
 
 from workshop_lib.errors import WorkshopError
 from workshop_lib.findings import Finding, Severity, plain_name
+from workshop_lib.ui.markup import esc
 from workshop_lib.ui.widgets import Displayable, message_html
 
 
@@ -14,8 +14,8 @@ def findings_table(findings: list[Finding]) -> str:
         return message_html("No problems found.", "ok")
     icon = {Severity.ERROR: "❌", Severity.WARNING: "⚠️", Severity.INFO: "👁"}
     rows = "".join(
-        f"<tr><td>{icon[f.severity]} {html.escape(plain_name(f.code))}</td><td>{html.escape(f.message)}</td><td>{html.escape(f.fix)}"
-        + (f"<br><code>{html.escape(f.expected)}</code>" if f.expected else "")
+        f"<tr><td>{icon[f.severity]} {esc(plain_name(f.code))}</td><td>{esc(f.message)}</td><td>{esc(f.fix)}"
+        + (f"<br><code>{esc(f.expected)}</code>" if f.expected else "")
         + "</td></tr>"
         for f in findings
     )
@@ -46,6 +46,7 @@ class MetadataUpload(Displayable):
 
     def accept(self, data: bytes | None) -> bool:
         from workshop_lib.metadata_files import store_metadata
+        from workshop_lib.rules.words import when
 
         if not data:
             return False
@@ -55,7 +56,7 @@ class MetadataUpload(Displayable):
             self.result.value = message_html(str(exc), "error")
             return False
         certs = "".join(
-            f"<li>{html.escape(c.subject)} — expires {c.not_after:%Y-%m-%d}, {html.escape(c.key_type)} {c.key_size} bits</li>" for c in report.certificates
+            f"<li>{esc(c.subject)} — valid until {esc(when(c.not_after))}, {esc(c.key_type)} {c.key_size} bits</li>" for c in report.certificates
         )
         self.result.value = message_html(f"Kept. Issuer {report.entity_id}.", "ok") + f"<ul>{certs}</ul>" + findings_table([f for f in report.findings if f.severity is not Severity.INFO])
         return True
@@ -129,7 +130,7 @@ class SamlInspector(Displayable):
             "Signed": resp.signed_parts + (" (verified)" if resp.verified else ""),
             "Signature": inspection.signature_line,
         }
-        rows = "".join(f"<tr><td>{k}</td><td><code>{html.escape('—' if v in (None, '') else str(v))}</code></td></tr>" for k, v in fields.items())
+        rows = "".join(f"<tr><td>{k}</td><td><code>{esc('—' if v in (None, '') else str(v))}</code></td></tr>" for k, v in fields.items())
         self.result.value = head + f"<table>{rows}</table>" + findings_table(self.findings)
         return self.findings
 
