@@ -154,3 +154,12 @@ def test_a_chapter_step_reports_failed_people_in_a_sentence(ready_learner):
         find_step("agents.connect_users").run(ready_learner)
     assert "retries only what is missing" in str(raised.value)
     assert find_step("agents.connect_users").check(ready_learner).state is State.MISSING
+
+
+def test_the_summary_counts_in_words_with_the_right_plurals():
+    from workshop_lib.aws.onboard_result import OnboardResult
+
+    one = OnboardResult(people=1, created={"idc": 1, "connect": 1, "membership": 0}, writes=2, seconds=0.4)
+    assert one.summary().startswith("1 person: created 1 Identity Center user, 1 Connect user in 0.4 s (2 write calls).")
+    many = OnboardResult(people=3, to_create={"idc": 3, "connect": 0, "membership": 3}, dry_run=True)
+    assert many.summary() == "3 people: would create 3 Identity Center users, 3 group memberships; no changes made."

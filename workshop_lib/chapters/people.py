@@ -14,7 +14,7 @@ from workshop_lib.rules.words import all_of, plural
 
 if TYPE_CHECKING:
     from workshop_lib.agents import Agent
-    from workshop_lib.aws.bulk import OnboardResult
+    from workshop_lib.aws.onboard_result import OnboardResult
     from workshop_lib.context import Context
 
 

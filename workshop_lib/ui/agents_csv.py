@@ -11,7 +11,7 @@ from workshop_lib.ui.widgets import Displayable, message_html
 
 if TYPE_CHECKING:
     from workshop_lib.agents import AgentFile
-    from workshop_lib.aws.bulk import OnboardResult
+    from workshop_lib.aws.onboard_result import OnboardResult
 
 SHOWN_ROWS = 200  # the table shows every row with a problem, then valid rows up to this many
 
