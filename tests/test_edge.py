@@ -89,3 +89,9 @@ def test_findings_are_named_by_f_number_or_plain_words_never_an_internal_id():
     assert Finding("F10", Severity.ERROR, "x").label == "F10"
     assert Finding("saml.envelope-unsigned", Severity.WARNING, "x").label == "response envelope not signed"
     assert Finding("metadata.several-entities", Severity.WARNING, "x").line().startswith("[several entities] x")
+
+
+def test_status_prints_the_cards_badges_not_raw_state_names(learner, capsys):
+    code = cli.main(["status", "--chapter", "01"])
+    out = capsys.readouterr().out
+    assert code == 1 and "⬜ to do" in out and " missing " not in out

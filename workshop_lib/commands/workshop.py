@@ -200,7 +200,7 @@ def run_status(args: argparse.Namespace) -> int:
     rows = board_rows(Context(), args.chapter)
     width = max(len(r.key) for r in rows) if rows else 10
     for r in rows:
-        print(f"{r.chapter}  {r.key:<{width}}  {r.status.state.value:<8} {r.status.summary}")
+        print(f"{r.chapter}  {r.key:<{width}}  {r.status.state.badge:<17} {r.status.summary}")  # the cards' badges
     return 0 if all(r.status.state.value in ("done", "unknown") for r in rows) else 1
 
 
