@@ -69,6 +69,7 @@ def private_sandbox(create_seconds: str = "0.1") -> Iterator[tuple[Path, str]]:
         info = control.start(home / "server")
         os.environ["WORKSHOP_HOME"] = str(home / "learner")
         os.environ["WORKSHOP_SANDBOX_ENDPOINT"] = info.endpoint
+        os.environ["WORKSHOP_SANDBOX_HOME"] = str(home / "server")
         forget_clients()
         try:
             yield home, info.endpoint

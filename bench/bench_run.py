@@ -146,6 +146,7 @@ def minimal_by_notebook() -> dict[str, int]:
 def run(home: Path, out: Path, *extra: str) -> tuple[float, dict]:
     env = dict(os.environ, WORKSHOP_HOME=str(home), WORKSHOP_SANDBOX_CREATE_SECONDS=os.environ.get("WORKSHOP_SANDBOX_CREATE_SECONDS", ""))
     env.pop("WORKSHOP_SANDBOX_ENDPOINT", None)
+    env.pop("WORKSHOP_SANDBOX_HOME", None)
     if not env["WORKSHOP_SANDBOX_CREATE_SECONDS"]:
         env.pop("WORKSHOP_SANDBOX_CREATE_SECONDS")
     cli = [sys.executable, "-m", "workshop_lib.cli", "run", "--target", "sandbox", "--out", str(out), *extra]

@@ -54,7 +54,7 @@ def goal_rows(output: str) -> list[tuple[str, str, str, bool]]:
 
 def run_script(name: str, *extra: str) -> tuple[int, str, float]:
     env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1")
-    for var in ("WORKSHOP_SANDBOX_ENDPOINT",):  # every script makes its own sandbox
+    for var in ("WORKSHOP_SANDBOX_ENDPOINT", "WORKSHOP_SANDBOX_HOME"):  # every script makes its own sandbox
         env.pop(var, None)
     started = time.perf_counter()
     proc = subprocess.Popen([sys.executable, str(BENCH / name), *extra], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

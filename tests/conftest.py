@@ -65,6 +65,7 @@ def learner(sandbox, tmp_path, monkeypatch):
 
     monkeypatch.setenv("WORKSHOP_HOME", str(tmp_path / "learner"))
     monkeypatch.setenv("WORKSHOP_SANDBOX_ENDPOINT", sandbox.endpoint)
+    monkeypatch.setenv("WORKSHOP_SANDBOX_HOME", str(sandbox.home))
     forget_clients()
     yield Context()
     forget_clients()

@@ -77,9 +77,10 @@ def learner(home: Path, endpoint: Optional[str]) -> Iterator[Any]:
     from workshop_lib.aws.session import forget_clients
     from workshop_lib.context import Context
 
-    names = ("WORKSHOP_HOME", "WORKSHOP_SANDBOX_ENDPOINT")
+    names = ("WORKSHOP_HOME", "WORKSHOP_SANDBOX_ENDPOINT", "WORKSHOP_SANDBOX_HOME")
     saved = {k: os.environ.get(k) for k in names}
     os.environ["WORKSHOP_HOME"] = str(home)
+    os.environ.pop("WORKSHOP_SANDBOX_HOME", None)  # an endpoint's credentials come from the homes this process started
     if endpoint:
         os.environ["WORKSHOP_SANDBOX_ENDPOINT"] = endpoint
     else:

@@ -47,13 +47,20 @@ class SeededWorkshop:
 
 
 def sandbox_client(endpoint: str, service: str, *, region: str = "us-east-1", **kwargs: Any) -> Any:
-    """A boto3 client for the sandbox: dummy credentials, no retries."""
+    """A boto3 client for the sandbox: its generated credentials (or ``key``/``secret``/``token``), no retries."""
     import boto3
     from botocore.config import Config
 
+    from workshop_lib.sandbox.client import control
+
+    if "key" not in kwargs:
+        found = control.connection(endpoint)
+        assert found is not None, f"no sandbox started by this process answers at {endpoint}"
+        kwargs["key"] = found.credentials.access_key_id
+        kwargs.setdefault("secret", found.credentials.secret_access_key)
     return boto3.client(
-        service, endpoint_url=endpoint, region_name=region, aws_access_key_id=kwargs.pop("key", "sandbox"),
-        aws_secret_access_key=kwargs.pop("secret", "sandbox-not-a-secret"), aws_session_token=kwargs.pop("token", None),
+        service, endpoint_url=endpoint, region_name=region, aws_access_key_id=kwargs.pop("key"),
+        aws_secret_access_key=kwargs.pop("secret"), aws_session_token=kwargs.pop("token", None),
         config=Config(retries={"max_attempts": 0}, connect_timeout=5, read_timeout=60), **kwargs,
     )
 

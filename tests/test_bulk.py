@@ -122,6 +122,7 @@ def test_a_dry_run_counts_what_is_missing_and_writes_nothing(ready_learner):
 def test_without_an_instance_the_import_says_to_do_chapter_01_first(sandbox, tmp_path, monkeypatch):
     monkeypatch.setenv("WORKSHOP_HOME", str(tmp_path / "empty"))
     monkeypatch.setenv("WORKSHOP_SANDBOX_ENDPOINT", sandbox.endpoint)
+    monkeypatch.setenv("WORKSHOP_SANDBOX_HOME", str(sandbox.home))
     forget_clients()
     with pytest.raises(WorkshopError, match="chapter 01"):
         onboard(Context(), people(2))

@@ -30,6 +30,7 @@ def run(*argv, stdin: bytes | None = None, monkeypatch=None):
 def subprocess_cli(*argv, stdin: bytes = b"", home: Path | None = None):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     env.pop("WORKSHOP_SANDBOX_ENDPOINT", None)
+    env.pop("WORKSHOP_SANDBOX_HOME", None)
     if home is not None:
         env["WORKSHOP_HOME"] = str(home)
     return subprocess.run(

@@ -29,8 +29,12 @@ ADMIN_EMAIL = "admin-user@amazon-connect-workshop.com"
 
 
 def _post(endpoint: str, path: str, payload: dict) -> dict:
+    from workshop_lib.sandbox.client import control
+
+    token = control.connection(endpoint).token  # the sandbox's own routes need its per-start token
     request = urllib.request.Request(
-        endpoint + path, data=json.dumps(payload).encode(), method="POST", headers={"Content-Type": "application/json"}
+        endpoint + path, data=json.dumps(payload).encode(), method="POST",
+        headers={"Content-Type": "application/json", "X-Sandbox-Token": token},
     )
     try:
         with urllib.request.urlopen(request, timeout=30) as answer:
@@ -49,6 +53,7 @@ def world(sandbox, tmp_path, monkeypatch):
     from workshop_lib.aws import session
 
     monkeypatch.setenv("WORKSHOP_SANDBOX_ENDPOINT", sandbox.endpoint)
+    monkeypatch.setenv("WORKSHOP_SANDBOX_HOME", str(sandbox.home))
     monkeypatch.setenv("WORKSHOP_HOME", str(tmp_path / "home"))
     session.forget_clients()
     w = World(sandbox.endpoint)

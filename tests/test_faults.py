@@ -18,7 +18,8 @@ SERVICES = {"sts", "connect", "organizations", "sso-admin", "identitystore", "ia
 
 # ---- the injector itself: each fault looks like the real thing to botocore --------------------------
 
-NOWHERE = Target("sandbox", endpoint_url="http://127.0.0.1:9")  # never reached: every attempt is answered by the fault
+NOWHERE = Target("sandbox", endpoint_url="http://127.0.0.1:9", access_key_id="AKIAIOSFODNN7EXAMPLE",
+                 secret_access_key="never-checked")  # never reached: every attempt is answered by the fault
 
 
 @pytest.mark.parametrize(("service", "call", "code"), [

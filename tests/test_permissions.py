@@ -506,6 +506,7 @@ def test_each_chapter_calls_only_what_its_row_grants(sandbox, tmp_path, monkeypa
 
     monkeypatch.setenv("WORKSHOP_HOME", str(tmp_path / "learner"))
     monkeypatch.setenv("WORKSHOP_SANDBOX_ENDPOINT", sandbox.endpoint)
+    monkeypatch.setenv("WORKSHOP_SANDBOX_HOME", str(sandbox.home))
     forget_clients()
     ctx = Context()
     extra: dict[str, set[str]] = {}

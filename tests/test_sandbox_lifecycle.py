@@ -64,14 +64,15 @@ def test_reset_empties_the_sandbox_and_keeps_it_running(sandbox, aws):
     assert aws("sso-admin").list_instances()["Instances"] == []
 
 
-def test_moto_reset_route_clears_the_sandbox_extensions_too(sandbox, aws):
+def test_the_sandbox_reset_clears_the_sandbox_extensions_too(sandbox, aws):
     console_client.enable_identity_center(sandbox.endpoint, "us-east-1", create_organization=True)
-    assert _http.request(sandbox.endpoint, "/moto-api/reset", {}).status == 200
+    assert len(aws("sso-admin").list_instances()["Instances"]) == 1
+    control.reset(sandbox.home)
     assert aws("sso-admin").list_instances()["Instances"] == []
 
 
 def test_unknown_sandbox_route_is_an_error(sandbox):
-    assert _http.request(sandbox.endpoint, "/_sandbox/nothing", {}).status == 404
+    assert _http.request(sandbox.endpoint, "/_sandbox/nothing", {}, token=sandbox.token).status == 404
     with pytest.raises(console_client.ConsoleError) as caught:
         console_client._console(sandbox.endpoint, "no_such_action")
     assert "no action" in caught.value.message

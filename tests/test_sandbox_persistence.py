@@ -115,7 +115,7 @@ def test_an_unreadable_state_file_is_kept_aside_and_the_sandbox_starts_empty(hom
     (state / "state.pickle").write_bytes(b"not a pickle at all")
     info = control.start(home)
     health = control.health(home)
-    assert "could not be loaded" in health["state_warning"]
+    assert "failed its integrity check" in health["state_warning"]
     assert [p.name.startswith("state.pickle.broken-") for p in state.iterdir() if p.name.startswith("state.pickle.")] == [True]
     assert sandbox_client(info.endpoint, "connect").list_instances()["InstanceSummaryList"] == []
 

@@ -97,6 +97,7 @@ def test_no_credential_reaches_the_settings_notebook_outputs_reports_or_logs(tmp
     monkeypatch.setenv("WORKSHOP_HOME", str(home))
     monkeypatch.setenv("WORKSHOP_TARGET", "sandbox")
     monkeypatch.setenv("WORKSHOP_SANDBOX_CREATE_SECONDS", "0.2")
+    monkeypatch.delenv("WORKSHOP_SANDBOX_HOME", raising=False)
     monkeypatch.delenv("WORKSHOP_SANDBOX_ENDPOINT", raising=False)  # 00 starts the learner's own sandbox, with these in its environment
     forget_clients()
     try:

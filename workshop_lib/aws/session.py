@@ -18,10 +18,6 @@ if TYPE_CHECKING:
 
     from workshop_lib.settings import Settings
 
-# Not a secret: the sandbox accepts any credentials. Named so a scan can tell it apart.
-SANDBOX_ACCESS_KEY = "sandbox"
-SANDBOX_SECRET = "sandbox-not-a-secret"
-
 # Services that live in Identity Center's home Region rather than the instance's Region.
 IDC_SERVICES = frozenset({"sso-admin", "identitystore"})
 
@@ -74,25 +70,33 @@ class Target:
     kind: str  # "sandbox" or "aws"
     profile: str = ""
     endpoint_url: str = ""
+    # The sandbox's own generated credentials (it verifies every request's signature); never a real account's.
+    access_key_id: str = ""
+    secret_access_key: str = field(default="", repr=False)
 
 
 def resolve_target(settings: "Settings") -> Target:
     """The target the settings ask for; for the sandbox, where it is listening now."""
     if settings.target == "aws":
         return Target("aws", profile=settings.profile)
-    endpoint = os.environ.get("WORKSHOP_SANDBOX_ENDPOINT") or _running_sandbox_endpoint()
-    if not endpoint:
+    from workshop_lib.sandbox.client import control
+
+    override = os.environ.get("WORKSHOP_SANDBOX_ENDPOINT")
+    found = control.connection(override)
+    if found is None and override:
+        raise SandboxError(
+            f"WORKSHOP_SANDBOX_ENDPOINT names {override}, but no sandbox started from this machine's workshop "
+            "folders records that endpoint, so its credentials are unknown.",
+            fix="Set WORKSHOP_SANDBOX_HOME to the WORKSHOP_HOME that sandbox was started in, or unset "
+                "WORKSHOP_SANDBOX_ENDPOINT.",
+        )
+    if found is None:
         raise SandboxError(
             "The sandbox is not running, so there is nothing to talk to.",
             fix="Start it with `connect-sso-workshop sandbox start` (make lab does this for you), then re-run this cell.",
         )
-    return Target("sandbox", endpoint_url=endpoint)
-
-
-def _running_sandbox_endpoint() -> str | None:
-    from workshop_lib.sandbox.client import control
-
-    return control.recorded_endpoint()
+    return Target("sandbox", endpoint_url=found.endpoint, access_key_id=found.credentials.access_key_id,
+                  secret_access_key=found.credentials.secret_access_key)
 
 
 _SESSIONS: dict[Target, "boto3.Session"] = {}
@@ -110,7 +114,8 @@ def session_for(target: Target) -> "boto3.Session":
             return _SESSIONS[target]
         try:
             if target.kind == "sandbox":
-                sess = boto3.Session(aws_access_key_id=SANDBOX_ACCESS_KEY, aws_secret_access_key=SANDBOX_SECRET)
+                sess = boto3.Session(aws_access_key_id=target.access_key_id,
+                                     aws_secret_access_key=target.secret_access_key)
             else:
                 sess = boto3.Session(profile_name=target.profile or None)
         except botocore.exceptions.ProfileNotFound:

@@ -22,6 +22,11 @@ def add_parser(subparsers: Any) -> None:
     start.set_defaults(func=_start)
     sub.add_parser("stop", help="stop it; its state stays on disk").set_defaults(func=_stop)
     sub.add_parser("status", help="is it running, where, and its persistence figures").set_defaults(func=_status)
+    env = sub.add_parser("env", help="shell exports that point the AWS CLI or your own boto3 at the sandbox",
+                         description="Print `export` lines for the running sandbox: eval \"$(connect-sso-workshop "
+                                     "sandbox env)\" and then `aws sts get-caller-identity` talks to it.")
+    env.add_argument("--region", default="", help="AWS_REGION to export (default: the settings' Region)")
+    env.set_defaults(func=_env)
     reset = sub.add_parser("reset", help="delete every resource (keeps running)")
     reset.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     reset.set_defaults(func=_reset)
@@ -116,6 +121,31 @@ def _start(args: argparse.Namespace) -> int:
     info = before or control.start(port=args.port)
     print(f"Sandbox {'already running' if before else 'started'} at {info.endpoint} (pid {info.pid}).")
     print(f"State: {info.state_dir}   Log: {info.log_path}")
+    return 0
+
+
+def _env(args: argparse.Namespace) -> int:
+    import shlex
+
+    from workshop_lib.sandbox.client import control
+
+    found = control.connection()
+    if found is None:
+        raise SandboxError("The sandbox is not running, so there is nothing to point the AWS CLI at.",
+                           fix="Start it with `connect-sso-workshop sandbox start`, then run this again.")
+    region = args.region
+    if not region:
+        from workshop_lib import settings as settings_mod
+
+        try:
+            region = settings_mod.load().region or "us-east-1"
+        except Exception:  # unreadable settings must not stop the exports
+            region = "us-east-1"
+    values = {**found.env(), "AWS_REGION": region, "AWS_DEFAULT_REGION": region}
+    # These are the sandbox's own local credentials (0600 in its folder), never a real account's.
+    for name, value in values.items():
+        print(f"export {name}={shlex.quote(value)}")
+    print("unset AWS_SESSION_TOKEN AWS_PROFILE")
     return 0
 
 

@@ -17,11 +17,17 @@ class HttpAnswer:
 
 
 def request(endpoint: str, path: str, payload: dict[str, Any] | None = None, *, timeout: float = 30.0,
-            method: str | None = None) -> HttpAnswer:
-    """GET (no payload) or POST a JSON payload; the decoded JSON answer, whatever its status. OSError if unreachable."""
+            method: str | None = None, token: str = "") -> HttpAnswer:
+    """GET (no payload) or POST a JSON payload; the decoded JSON answer, whatever its status. OSError if unreachable.
+
+    ``token`` is the sandbox's per-start token, which its own routes (/_sandbox/…) require.
+    """
     data = None if payload is None else json.dumps(payload).encode("utf-8")
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["X-Sandbox-Token"] = token
     req = urllib.request.Request(endpoint.rstrip("/") + path, data=data, method=method or ("GET" if data is None else "POST"),
-                                 headers={"Content-Type": "application/json"})
+                                 headers=headers)
     try:
         with _OPENER.open(req, timeout=timeout) as answer:
             status, raw = answer.status, answer.read()

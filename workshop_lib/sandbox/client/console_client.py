@@ -19,9 +19,21 @@ class ConsoleError(SandboxError):
     """The simulated console refused an action (``code`` says which kind, e.g. F14, duplicate, input)."""
 
 
+def _token(endpoint: str) -> str:
+    from workshop_lib.sandbox.client import control
+
+    found = control.connection(endpoint)
+    if found is None:
+        raise SandboxError(f"No running sandbox on this machine records the endpoint {endpoint}, so its token is unknown.",
+                           fix="Start it with `connect-sso-workshop sandbox start`, or set WORKSHOP_SANDBOX_HOME to "
+                               "the WORKSHOP_HOME it was started in.")
+    return found.token
+
+
 def _call(endpoint: str, path: str, payload: dict[str, Any], timeout: float = 60.0) -> dict[str, Any]:
+    token = _token(endpoint)
     try:
-        answer = _http.request(endpoint, path, payload, timeout=timeout)
+        answer = _http.request(endpoint, path, payload, timeout=timeout, token=token)
     except OSError as exc:
         raise SandboxError(f"The sandbox at {endpoint} did not answer ({exc}).",
                            fix="Check it with `connect-sso-workshop sandbox status`; start it if needed.") from None

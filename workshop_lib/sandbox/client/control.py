@@ -1,8 +1,14 @@
 """Start, stop and find the sandbox server from any process (CLI, notebook kernel, tests).
 
 Light on purpose: no moto, no boto3. The server runs detached from the caller's terminal, logs to
-``$WORKSHOP_HOME/sandbox/server.log``, and is described by ``$WORKSHOP_HOME/sandbox/server.json``
-(endpoint, pid, port, started_at), written atomically once it answers.
+``<home>/sandbox/server.log`` (rotated), and is described by ``<home>/sandbox/server.json`` (endpoint,
+pid, port, started_at and its per-start token for the sandbox's own routes), written 0600 once it
+answers. Its AWS credentials are in ``<home>/sandbox/credentials.json`` (0600, made on first start).
+
+How a client finds a sandbox: ``<home>`` is ``$WORKSHOP_SANDBOX_HOME`` when set (a sandbox that is
+not in the learner's own WORKSHOP_HOME, e.g. one per attendee on a shared JupyterHub), else
+``$WORKSHOP_HOME``. :func:`connection` gives the endpoint, credentials and token together;
+``$WORKSHOP_SANDBOX_ENDPOINT`` only overrides the endpoint (the credentials still come from the home).
 """
 
 from __future__ import annotations
@@ -15,13 +21,16 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Iterator
 
 from workshop_lib.errors import SandboxError
 from workshop_lib.files import atomic_write
+from workshop_lib.sandbox import credentials as credentials_file
 from workshop_lib.sandbox.client import _http
+from workshop_lib.sandbox.credentials import SandboxCredentials
+from workshop_lib.sandbox.folders import secure_folders
 
 SERVER_MODULE = "workshop_lib.sandbox.server"
 START_TIMEOUT = 30.0
@@ -37,6 +46,7 @@ class SandboxInfo:
     port: int
     started_at: str
     home: str
+    token: str = field(default="", repr=False)  # the per-start token of the sandbox's own routes
 
     @property
     def log_path(self) -> Path:
@@ -47,8 +57,14 @@ class SandboxInfo:
         return sandbox_dir(Path(self.home)) / "state"
 
 
+HOME_ENV = "WORKSHOP_SANDBOX_HOME"
+_SEEN_HOMES: list[Path] = []  # homes this process started a sandbox in (tests and benchmarks run several)
+
+
 def _home(home: str | os.PathLike | None) -> Path:
     if home is None:
+        home = os.environ.get(HOME_ENV)
+    if not home:
         from workshop_lib.settings import workshop_home
 
         home = workshop_home()
@@ -67,7 +83,7 @@ def _read_info(home: Path) -> SandboxInfo | None:
     try:
         data = json.loads(_info_path(home).read_text(encoding="utf-8"))
         return SandboxInfo(str(data["endpoint"]), int(data["pid"]), int(data["port"]), str(data["started_at"]),
-                           str(data.get("home") or home))
+                           str(data.get("home") or home), str(data.get("token") or ""))
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
@@ -99,9 +115,9 @@ def _is_our_server(pid: int) -> bool:
         return True  # no /proc (macOS): the health check already matched the pid
 
 
-def _health(endpoint: str, timeout: float = 2.0) -> dict | None:
+def _health(endpoint: str, token: str, timeout: float = 2.0) -> dict | None:
     try:
-        answer = _http.request(endpoint, "/_sandbox/health", timeout=timeout)
+        answer = _http.request(endpoint, "/_sandbox/health", timeout=timeout, token=token)
     except OSError:
         return None
     return answer.body if answer.status == 200 and isinstance(answer.body, dict) else None
@@ -112,7 +128,7 @@ def status(home: str | os.PathLike | None = None) -> SandboxInfo | None:
     info = _read_info(_home(home))
     if info is None or not _pid_alive(info.pid):
         return None
-    health = _health(info.endpoint)
+    health = _health(info.endpoint, info.token)
     if health is None or health.get("pid") != info.pid:
         return None
     return info
@@ -130,10 +146,53 @@ def recorded_endpoint(home: str | os.PathLike | None = None) -> str | None:
     trip per call and, while the server is busy saving, could time out and wrongly say it is down.
     A server that is alive but not answering shows up as the API call's own connection error.
     """
-    info = _read_info(_home(home))
-    if info is None or not _pid_alive(info.pid) or not _is_our_server(info.pid):
-        return None
-    return info.endpoint
+    found = connection(home=home)
+    return found.endpoint if found else None
+
+
+@dataclass(frozen=True)
+class Connection:
+    """Everything a client needs to talk to one sandbox: where it is, its credentials, its per-start token."""
+
+    endpoint: str
+    credentials: SandboxCredentials
+    token: str = field(repr=False)
+    home: str = ""
+    region: str = "us-east-1"
+
+    def env(self) -> dict[str, str]:
+        """The AWS CLI's and boto3's environment variables for this sandbox (boto3 and AWS CLI v1 read
+        AWS_DEFAULT_REGION, AWS CLI v2 AWS_REGION)."""
+        return {"AWS_ENDPOINT_URL": self.endpoint, "AWS_ACCESS_KEY_ID": self.credentials.access_key_id,
+                "AWS_SECRET_ACCESS_KEY": self.credentials.secret_access_key, "AWS_REGION": self.region,
+                "AWS_DEFAULT_REGION": self.region}
+
+
+def credentials(home: str | os.PathLike | None = None) -> SandboxCredentials | None:
+    """The sandbox's generated credentials (made on its first start), or None before that."""
+    return credentials_file.read(sandbox_dir(home))
+
+
+def connection(endpoint: str | None = None, home: str | os.PathLike | None = None) -> Connection | None:
+    """The running sandbox's connection: in ``home`` (default: WORKSHOP_SANDBOX_HOME, else WORKSHOP_HOME),
+    or, given an ``endpoint``, the sandbox of that endpoint among those homes and those this process started.
+
+    Reads two small files and checks the pid; no request is sent.
+    """
+    homes = [_home(home)] if home is not None else [_home(None), *reversed(_SEEN_HOMES)]
+    wanted = endpoint.rstrip("/") if endpoint else None
+    for candidate in dict.fromkeys(homes):
+        info = _read_info(candidate)
+        if info is None or not info.token:
+            continue
+        if wanted is not None and info.endpoint.rstrip("/") != wanted:
+            continue
+        if wanted is None and not (_pid_alive(info.pid) and _is_our_server(info.pid)):
+            continue
+        found = credentials(candidate)
+        if found is not None:
+            return Connection(info.endpoint, found, info.token, str(candidate))
+    return None
 
 
 def ensure_running(home: str | os.PathLike | None = None) -> str:
@@ -142,11 +201,16 @@ def ensure_running(home: str | os.PathLike | None = None) -> str:
     return info.endpoint
 
 
+def _private(path: str, flags: int) -> int:
+    """An opener that creates files 0600: everything in the workshop folder is the learner's alone."""
+    return os.open(path, flags, 0o600)
+
+
 @contextlib.contextmanager
 def _start_lock(home: Path) -> Iterator[None]:
     folder = sandbox_dir(home)
-    folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / "control.lock", "a+") as handle:
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with open(folder / "control.lock", "a+", opener=_private) as handle:
         try:
             import fcntl
         except ImportError:
@@ -176,17 +240,14 @@ def _log_tail(path: Path, lines: int = 3) -> str:
 def start(home: str | os.PathLike | None = None, port: int = 0, *, timeout: float = START_TIMEOUT) -> SandboxInfo:
     """Start the sandbox in the background (or return the one already running) and wait until it answers."""
     home_path = _home(home)
-    try:
-        sandbox_dir(home_path).mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise SandboxError(f"Cannot create the sandbox folder {sandbox_dir(home_path)}: {exc.strerror}.",
-                           fix="Set WORKSHOP_HOME to a folder you can write.") from None
+    if home_path not in _SEEN_HOMES:
+        _SEEN_HOMES.append(home_path)
+    secure_folders(home_path)
     with _start_lock(home_path):
         running = status(home_path)
         if running is not None:
             return running
         folder = sandbox_dir(home_path)
-        folder.mkdir(parents=True, exist_ok=True)
         with contextlib.suppress(FileNotFoundError):
             _info_path(home_path).unlink()  # stale: its server is gone
         ready = folder / "server.ready"
@@ -196,10 +257,11 @@ def start(home: str | os.PathLike | None = None, port: int = 0, *, timeout: floa
         env["PYTHONPATH"] = os.pathsep.join(p for p in (_package_root(), env.get("PYTHONPATH", "")) if p)
         env["PYTHONUNBUFFERED"] = "1"
         log_path = folder / "server.log"
-        with open(log_path, "ab") as log:
+        # The server logs to server.log itself (rotated); what it prints before that goes to server.start.log.
+        with open(folder / "server.start.log", "wb", opener=_private) as log:
             process = subprocess.Popen(
                 [sys.executable, "-m", SERVER_MODULE, "--home", str(home_path), "--port", str(int(port)),
-                 "--ready-file", str(ready)],
+                 "--ready-file", str(ready), "--log-file", str(log_path)],
                 stdin=subprocess.DEVNULL, stdout=log, stderr=log, cwd=str(folder), env=env,
                 start_new_session=True, close_fds=True,
             )
@@ -217,7 +279,8 @@ def _wait_until_ready(process: subprocess.Popen, ready: Path, home: Path, log_pa
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise SandboxError(
-                f"The sandbox server stopped while starting (exit code {process.returncode}): {_log_tail(log_path)}",
+                f"The sandbox server stopped while starting (exit code {process.returncode}): "
+                f"{_log_tail(log_path.with_name('server.start.log')) or _log_tail(log_path)}",
                 fix=f"Read {log_path} for the details; `connect-sso-workshop sandbox stop` clears a stale server.",
             )
         try:
@@ -227,9 +290,9 @@ def _wait_until_ready(process: subprocess.Popen, ready: Path, home: Path, log_pa
             delay = min(delay * 1.5, 0.05)
             continue
         info = SandboxInfo(f"http://127.0.0.1:{int(data['port'])}", process.pid, int(data["port"]),
-                           str(data["started_at"]), str(home))
+                           str(data["started_at"]), str(home), str(data.get("token") or ""))
         while time.monotonic() < deadline:
-            health = _health(info.endpoint, timeout=1.0)
+            health = _health(info.endpoint, info.token, timeout=1.0)
             if health is not None and health.get("pid") == process.pid:
                 return info
             if process.poll() is not None:
@@ -281,7 +344,7 @@ def reset(home: str | os.PathLike | None = None) -> None:
         raise SandboxError("The sandbox is not running, so there is nothing to reset.",
                            fix="Start it with `connect-sso-workshop sandbox start`.")
     try:
-        answer = _http.request(info.endpoint, "/_sandbox/reset", {}, timeout=30)
+        answer = _http.request(info.endpoint, "/_sandbox/reset", {}, timeout=30, token=info.token)
     except OSError as exc:
         raise SandboxError(f"The sandbox did not answer the reset: {exc}.", fix=f"Read {info.log_path}.") from None
     if answer.status != 200:
@@ -291,4 +354,4 @@ def reset(home: str | os.PathLike | None = None) -> None:
 def health(home: str | os.PathLike | None = None) -> dict | None:
     """The running server's own report (persistence figures, moto version), or None."""
     info = status(home)
-    return _health(info.endpoint) if info else None
+    return _health(info.endpoint, info.token) if info else None

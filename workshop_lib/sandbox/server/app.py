@@ -14,6 +14,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import hmac
+import io
+import secrets
 import datetime as _dt
 import json
 import logging
@@ -26,8 +29,16 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from workshop_lib.files import atomic_write
+from workshop_lib.sandbox import credentials as credentials_file
+from workshop_lib.errors import SandboxError
+from workshop_lib.sandbox.credentials import SandboxCredentials
+from workshop_lib.sandbox.folders import secure_folders
+from workshop_lib.sandbox.server import guard, validate
 
-HOST = "127.0.0.1"  # never 0.0.0.0: the sandbox accepts any credentials
+HOST = "127.0.0.1"  # never 0.0.0.0: the sandbox is one learner's
+MAX_BODY = 2 * 1024 * 1024  # bytes; the largest workshop request (a SAML response, a policy) is tens of KB
+READ_TIMEOUT_ENV = "WORKSHOP_SANDBOX_READ_TIMEOUT"
+DEFAULT_READ_TIMEOUT = 10.0  # seconds a connection may stay silent while a request is being read
 ACCOUNT = "123456789012"
 log = logging.getLogger("workshop.sandbox")
 
@@ -57,9 +68,15 @@ def _register_installers() -> None:
 
 
 class SandboxApp:
-    """WSGI: the sandbox's own routes, else moto; persists after every request that changed the state."""
+    """WSGI: the sandbox's own routes, else moto; persists after every request that changed the state.
 
-    def __init__(self, store: Any, *, home: Path, started_at: str) -> None:
+    Before anything is handled: the Host and Origin are checked, the body is read (bounded, with the
+    connection's read timeout) outside the lock, then the SigV4 signature (AWS routes) or the per-start
+    token (the sandbox's own routes) is verified. The lock is held only while a request is handled.
+    """
+
+    def __init__(self, store: Any, *, home: Path, started_at: str, credentials: SandboxCredentials,
+                 token: str) -> None:
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
         def create_app(service: Any) -> Any:
@@ -70,6 +87,8 @@ class SandboxApp:
         self.store = store
         self.home = home
         self.started_at = started_at
+        self.credentials = credentials
+        self.token = token
         self.port = 0
         self.lock = threading.RLock()
         self.persist_error = ""
@@ -78,11 +97,33 @@ class SandboxApp:
     # ---- WSGI ---------------------------------------------------------------------------------
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
-        if path == "/_sandbox/health":
-            return _reply(start_response, 200, self.health())
+        refusal = guard.check_host_and_origin(environ, self.port)
+        if refusal is None and environ.get("REQUEST_METHOD") == "OPTIONS":
+            refusal = guard.plain_refusal(405, "The sandbox answers no CORS preflight.", "method")
+        if refusal is None and path.startswith("/moto-api"):
+            refusal = guard.plain_refusal(404, "moto's own routes are not served by the workshop's sandbox.", "route")
+        if refusal is None:
+            body = _read_body(environ)
+            if isinstance(body, guard.Refusal):
+                refusal = body
+        if refusal is not None:
+            return _send(start_response, refusal)
         if path.startswith("/_sandbox/"):
+            given = environ.get("HTTP_X_SANDBOX_TOKEN") or ""
+            if not hmac.compare_digest(given.encode(), self.token.encode()):
+                return _send(start_response, guard.plain_refusal(
+                    401, "The sandbox's own routes need its per-start token.", "token",
+                    "Use connect-sso-workshop or workshop_lib.sandbox.client, which read it from the sandbox's record."))
+            if path == "/_sandbox/health":
+                return _reply(start_response, 200, self.health())
             return self._own_route(environ, start_response, path)
         with self.lock:
+            caller = guard.verify_sigv4(environ, body, self.credentials, _issued_secret)
+            if isinstance(caller, guard.Refusal):
+                return _send(start_response, caller)
+            invalid = validate.check(caller.service, environ, body)
+            if invalid is not None:
+                return _send(start_response, invalid)
             captured: dict[str, Any] = {}
             chunks: list[bytes] = []
 
@@ -96,10 +137,9 @@ class SandboxApp:
             finally:
                 if hasattr(result, "close"):
                     result.close()
-            if path.rstrip("/") == "/moto-api/reset":
-                self._after_reset()
             self._persist()
-        start_response(captured["status"], captured["headers"])
+        headers = [(k, v) for k, v in captured["headers"] if not k.lower().startswith("access-control-")]
+        start_response(captured["status"], headers)
         return chunks
 
     def _own_route(self, environ: dict[str, Any], start_response: Callable[..., Any], path: str) -> Iterable[bytes]:
@@ -179,6 +219,63 @@ def _json_body(environ: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+def _read_body(environ: dict[str, Any]) -> bytes | guard.Refusal:
+    """The whole body, read before the lock is taken; 413 beyond MAX_BODY. Put back for moto as a BytesIO.
+
+    A client that stops sending hits the connection's read timeout (see ``main``), which only ends its
+    own request: no lock is held while reading.
+    """
+    stream = environ["wsgi.input"]
+    length = environ.get("CONTENT_LENGTH")
+    if length:
+        try:
+            size = int(length)
+        except ValueError:
+            return guard.plain_refusal(400, "The Content-Length header is not a number.", "input")
+        if size > MAX_BODY:
+            return _too_large()
+        data = stream.read(size) if size > 0 else b""
+        if len(data) < size:
+            return guard.plain_refusal(400, "The request ended before its body did.", "input")
+    elif environ.get("wsgi.input_terminated"):  # chunked: read at most one byte past the limit
+        data = stream.read(MAX_BODY + 1)
+        if len(data) > MAX_BODY:
+            return _too_large()
+    else:
+        data = b""
+    environ["wsgi.input"] = io.BytesIO(data)
+    environ["CONTENT_LENGTH"] = str(len(data))
+    return data
+
+
+def _too_large() -> guard.Refusal:
+    refusal = guard.plain_refusal(413, f"The request body is larger than the sandbox accepts ({MAX_BODY:,} bytes).",
+                                  "size")
+    return guard.Refusal(413, [*refusal.headers, ("Connection", "close")], refusal.body)
+
+
+def _issued_secret(access_key_id: str) -> tuple[str, str, _dt.datetime] | None:
+    """Secret, session token and expiry of temporary credentials this sandbox's STS issued."""
+    from moto.sts.models import sts_backends
+
+    for per_account in dict.values(sts_backends):
+        for sts in dict.values(per_account):
+            role = sts.get_assumed_role_from_access_key(access_key_id)
+            if role is not None:
+                expires = role.expiration
+                if expires.tzinfo is None:  # moto keeps naive UTC
+                    expires = expires.replace(tzinfo=_dt.timezone.utc)
+                return role.secret_access_key, role.session_token, expires
+    return None
+
+
+def _send(start_response: Callable[..., Any], refusal: guard.Refusal) -> list[bytes]:
+    reason = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
+              413: "Content Too Large", 421: "Misdirected Request"}.get(refusal.status, "Error")
+    start_response(f"{refusal.status} {reason}", [*refusal.headers, ("Content-Length", str(len(refusal.body)))])
+    return [refusal.body]
+
+
 def _reply(start_response: Callable[..., Any], status: int, body: dict[str, Any]) -> list[bytes]:
     data = json.dumps(body, default=str).encode("utf-8")
     reason = {200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed", 409: "Conflict",
@@ -210,16 +307,47 @@ def _write_ready(path: Path | None, info: dict[str, Any]) -> None:
     atomic_write(path, json.dumps(info), durable=False)
 
 
+def _read_timeout() -> float:
+    try:
+        return max(0.1, float(os.environ.get(READ_TIMEOUT_ENV, DEFAULT_READ_TIMEOUT)))
+    except ValueError:
+        return DEFAULT_READ_TIMEOUT
+
+
+def _configure_logging(log_file: Path | None) -> None:
+    """One log that cannot grow without limit: server.log rotated at 1 MB, three old files kept."""
+    from logging.handlers import RotatingFileHandler
+
+    handler: logging.Handler
+    if log_file is None:
+        handler = logging.StreamHandler(sys.stderr)
+    else:
+        handler = RotatingFileHandler(log_file, maxBytes=1_000_000, backupCount=3, encoding="utf-8")
+        if os.name == "posix":
+            os.chmod(log_file, 0o600)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m workshop_lib.sandbox.server", description=__doc__.split("\n")[0])
     parser.add_argument("--home", required=True, help="the workshop home; state goes to HOME/sandbox/state")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
-    parser.add_argument("--ready-file", help="write {port, pid} here once listening")
+    parser.add_argument("--ready-file", help="write {port, pid, token} here (0600) once listening")
+    parser.add_argument("--log-file", help="log here, rotated at 1 MB (default: standard error)")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr)
+    _configure_logging(Path(args.log_file) if args.log_file else None)
 
+    os.umask(0o077)  # every file and folder the server makes is the learner's alone
     home = Path(args.home).expanduser()
     state_dir = home / "sandbox" / "state"
+    try:
+        secure_folders(home)
+    except SandboxError as refused:
+        log.error("%s %s", refused.message, refused.fix)
+        return 2
+    own_credentials = credentials_file.load_or_create(home / "sandbox")
+    token = secrets.token_urlsafe(32)
     started_at = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
     t0 = time.perf_counter()
     with _exclusive(state_dir):
@@ -230,12 +358,14 @@ def main(argv: list[str] | None = None) -> int:
         _register_installers()
         store = StateStore(state_dir)
         loaded = store.load()
-        app = SandboxApp(store, home=home, started_at=started_at)
+        app = SandboxApp(store, home=home, started_at=started_at, credentials=own_credentials, token=token)
         app.state_warning = loaded.warning
         if loaded.warning:
             log.warning(loaded.warning)
 
         class QuietHandler(WSGIRequestHandler):
+            timeout = _read_timeout()  # socket timeout while a request is read: a silent client only ends itself
+
             def log_request(self, code: Any = "-", size: Any = "-") -> None:
                 if str(code).startswith(("4", "5")) and self.path != "/favicon.ico":
                     super().log_request(code, size)
@@ -248,7 +378,7 @@ def main(argv: list[str] | None = None) -> int:
 
         signal.signal(signal.SIGTERM, stop)
         ready = Path(args.ready_file) if args.ready_file else None
-        _write_ready(ready, {"port": server.server_port, "pid": os.getpid(), "started_at": started_at})
+        _write_ready(ready, {"port": server.server_port, "pid": os.getpid(), "started_at": started_at, "token": token})
         log.info("sandbox listening on http://%s:%d (pid %d, state %s, restored=%s, %.0f ms)", HOST,
                  server.server_port, os.getpid(), state_dir, loaded.restored, (time.perf_counter() - t0) * 1000)
         print(f"http://{HOST}:{server.server_port}", flush=True)
@@ -257,8 +387,12 @@ def main(argv: list[str] | None = None) -> int:
         except (SystemExit, KeyboardInterrupt):
             pass
         finally:
-            with app.lock:
-                app._persist()
+            # Every answered request was saved already; a request stuck in a handler must not stop the stop.
+            if app.lock.acquire(timeout=5):
+                try:
+                    app._persist()
+                finally:
+                    app.lock.release()
             server.server_close()
             log.info("sandbox stopped")
     return 0

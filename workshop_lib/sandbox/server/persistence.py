@@ -7,6 +7,10 @@ requests with new random IDs; pickling keeps every ID and ARN. A snapshot of a w
 a few tens of KB and takes well under a few milliseconds (see ``stats``).
 
 The file is tied to the moto version: a pickle from another version is moved aside, never loaded.
+Nothing is unpickled before an integrity check a planted file cannot pass: the file carries an
+HMAC-SHA256 of the pickle, keyed with a random key kept 0600 beside it (``state.key``). A file
+without a valid HMAC, or whose backends are not of the types moto expects, is moved aside with a
+sentence that says so, and the sandbox starts empty.
 """
 
 from __future__ import annotations
@@ -14,8 +18,10 @@ from __future__ import annotations
 import contextlib
 import datetime as _dt
 import hashlib
+import hmac
 import os
 import pickle
+import secrets
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +31,8 @@ from workshop_lib.files import atomic_write
 
 FORMAT = 1
 FILE_NAME = "state.pickle"
+KEY_NAME = "state.key"
+MAGIC = b"connect-sso-workshop sandbox state, HMAC-SHA256\n"
 # moto's backends the workshop touches; each is stored as {account: {region: backend}}.
 MOTO_SERVICES = ("iam", "sts", "organizations", "connect", "identitystore", "ssoadmin")
 
@@ -81,6 +89,20 @@ class StateStore:
         self.path = self.state_dir / FILE_NAME
         self.stats = PersistStats()
         self._digest: bytes | None = None
+        self._key: bytes | None = None
+
+    def _hmac_key(self, *, create: bool) -> bytes | None:
+        """The integrity key (32 random bytes, 0600); made when the first state is written."""
+        if self._key is None:
+            key_path = self.state_dir / KEY_NAME
+            try:
+                self._key = bytes.fromhex(key_path.read_text(encoding="ascii").strip())
+            except (OSError, ValueError):
+                if not create:
+                    return None
+                self._key = secrets.token_bytes(32)
+                atomic_write(key_path, self._key.hex(), mode=0o600)
+        return self._key
 
     # ---- saving ---------------------------------------------------------------------------
     def snapshot(self) -> bytes:
@@ -121,15 +143,26 @@ class StateStore:
 
     def _write(self, data: bytes) -> None:
         # After every request: a killed server restarts from the old file or the new one. No fsync (cost).
-        atomic_write(self.path, data, durable=False)  # 0600: the applications' private signing keys are in here
+        key = self._hmac_key(create=True)
+        assert key is not None
+        mac = hmac.new(key, data, hashlib.sha256).hexdigest().encode("ascii")
+        # 0600: the applications' private signing keys are in here
+        atomic_write(self.path, MAGIC + mac + b"\n" + data, durable=False)
 
     # ---- loading --------------------------------------------------------------------------
     def load(self) -> LoadResult:
         """Put the saved backends back into moto; a file that cannot be used is kept aside and reported."""
         result = LoadResult()
         try:
-            data = self.path.read_bytes()
+            raw = self.path.read_bytes()
         except FileNotFoundError:
+            return result
+        try:
+            data = self._verified(raw)
+        except ValueError as exc:  # never unpickled: it may have been planted
+            aside = self._move_aside()
+            result.warning = (f"The saved sandbox state {self.path.name} failed its integrity check ({exc}), so it was "
+                              f"not loaded; it was kept as {aside.name} and the sandbox started empty.")
             return result
         try:
             payload = pickle.loads(data)
@@ -137,6 +170,7 @@ class StateStore:
                 raise ValueError("unknown state format")
             if payload.get("moto") != _moto_version():
                 raise ValueError(f"saved by moto {payload.get('moto')}, running moto {_moto_version()}")
+            _check_types(payload)
             self._install(payload)
         except Exception as exc:  # a broken or foreign file must not stop the sandbox from starting
             aside = self._move_aside()
@@ -149,6 +183,19 @@ class StateStore:
         result.restored = True
         result.resources = _count(payload["services"])
         return result
+
+    def _verified(self, raw: bytes) -> bytes:
+        """The pickle inside ``raw`` once its HMAC matches; ValueError (nothing unpickled) otherwise."""
+        if not raw.startswith(MAGIC):
+            raise ValueError("it is not a state file this sandbox wrote")
+        mac, _, data = raw[len(MAGIC):].partition(b"\n")
+        key = self._hmac_key(create=False)
+        if key is None:
+            raise ValueError(f"its key {KEY_NAME} is missing")
+        expected = hmac.new(key, data, hashlib.sha256).hexdigest().encode("ascii")
+        if not hmac.compare_digest(mac, expected):
+            raise ValueError("its HMAC does not match")
+        return data
 
     def _install(self, payload: dict[str, Any]) -> None:
         dicts = _backend_dicts()
@@ -183,6 +230,27 @@ def clear_extras() -> None:
     for backend_dict in _backend_dicts().values():
         if hasattr(backend_dict, "master_accounts"):
             backend_dict.master_accounts.clear()
+
+
+def _check_types(payload: dict[str, Any]) -> None:
+    """Every saved backend is of the class moto (or the sandbox) uses for that service, before any is installed."""
+    dicts = _backend_dicts()
+    services = payload.get("services")
+    if not isinstance(services, dict):
+        raise ValueError("its services are not a mapping")
+    for name, accounts in services.items():
+        backend_dict = dicts.get(name)
+        if backend_dict is None:
+            continue
+        if not isinstance(accounts, dict):
+            raise ValueError(f"{name}: not a mapping of accounts")
+        for account, regions in accounts.items():
+            if not isinstance(account, str) or not isinstance(regions, dict):
+                raise ValueError(f"{name}: account {account!r} is not a mapping of Regions")
+            for region, region_backend in regions.items():
+                if not isinstance(region, str) or type(region_backend) is not backend_dict.backend:
+                    raise ValueError(f"{name} in {region!r} holds a {type(region_backend).__name__}, "
+                                     f"not a {backend_dict.backend.__name__}")
 
 
 def _count(services: dict[str, Any]) -> dict[str, int]:
