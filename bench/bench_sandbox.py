@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import goal, parse_args, private_sandbox  # noqa: E402
 
-from workshop_lib.sandbox.credentials import SandboxCredentials  # noqa: E402
+from workshop_lib.sandbox.shared.credentials import SandboxCredentials  # noqa: E402
 from workshop_lib.sandbox.server import guard, validate  # noqa: E402
 
 OWN = SandboxCredentials("AKIASANDBOXBENCH0001", "b" * 40)

@@ -74,8 +74,8 @@ def _own_workshop_home(spawner):
     os.chown(home, user.pw_uid, user.pw_gid)
     os.chmod(user.pw_dir, 0o700)
     os.chmod(home, 0o700)
-    # A new dict: the configured one is shared by every spawner. No WORKSHOP_SANDBOX_ENDPOINT: each finds their own.
-    env = {k: v for k, v in spawner.environment.items() if k != "WORKSHOP_SANDBOX_ENDPOINT"}
+    # A new dict: the configured one is shared by every spawner. No WORKSHOP_SANDBOX_ENDPOINT or _HOME: each finds their own.
+    env = {k: v for k, v in spawner.environment.items() if k not in ("WORKSHOP_SANDBOX_ENDPOINT", "WORKSHOP_SANDBOX_HOME")}
     spawner.environment = {**env, "WORKSHOP_HOME": str(home)}
 
 

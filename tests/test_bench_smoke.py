@@ -28,6 +28,7 @@ def test_every_bench_script_is_known_to_the_runner():
 def test_bench_script_runs_at_a_tiny_size(script, tmp_path):
     env = dict(os.environ, PYTHONPATH=str(BENCH.parent), PYTHONUNBUFFERED="1", WORKSHOP_HOME=str(tmp_path / "home"))
     env.pop("WORKSHOP_SANDBOX_ENDPOINT", None)  # each script makes its own sandbox
+    env.pop("WORKSHOP_SANDBOX_HOME", None)
     done = subprocess.run([sys.executable, str(BENCH / script), "--smoke"], cwd=BENCH.parent, env=env,
                           capture_output=True, text=True, timeout=900)
     output = done.stdout + done.stderr

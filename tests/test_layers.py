@@ -21,8 +21,9 @@ ALLOWED: dict[str, set[str]] = {
     "saml": {"errors", "findings", "rules"},
     "settings": FOUNDATION | {"rules"},
     "environment": FOUNDATION,
-    "sandbox.server": FOUNDATION | {"rules", "saml"},  # the simulated AWS: judges sign-ins by the same rules
-    "sandbox.client": FOUNDATION | {"settings"},  # start, stop, find the server; the console client
+    "sandbox.shared": FOUNDATION,  # what both halves need: the credentials file, the private folders
+    "sandbox.server": FOUNDATION | {"rules", "saml", "sandbox.shared"},  # the simulated AWS: judges sign-ins by the same rules
+    "sandbox.client": FOUNDATION | {"settings", "sandbox.shared"},  # start, stop, find the server; the console client
     "sandbox": {"sandbox.client"},  # the package itself re-exports nothing from the server half
     "aws.session": FOUNDATION | {"rules", "settings", "sandbox.client", "aws.paging", "aws.errors"},
     "aws.paging": set(),
@@ -59,7 +60,7 @@ def layer_of(module: str) -> str:
         parts = parts[:-1]
     if not parts or parts == ["__init__"]:
         return "<package>"
-    if parts[0] == "sandbox" and len(parts) > 1 and parts[1] in ("client", "server"):
+    if parts[0] == "sandbox" and len(parts) > 1 and parts[1] in ("client", "server", "shared"):
         return f"sandbox.{parts[1]}"
     if parts[0] == "aws" and len(parts) > 1 and f"aws.{parts[1]}" in ALLOWED:
         return f"aws.{parts[1]}"

@@ -24,6 +24,9 @@ APP_ARN = "arn:aws:sso::123456789012:application/ssoins-1234567890abcdef/apl-123
 ROLE_ARN = "arn:aws:iam::123456789012:role/AgentRole"
 PROVIDER_ARN = "arn:aws:iam::123456789012:saml-provider/Agents"
 IAM, JSON_ = "ValidationError", "ValidationException"
+# Connect and Organizations answer with the validation error their model lists for the operation.
+PARAM, REQUEST, INPUT = "InvalidParameterException", "InvalidRequestException", "InvalidInputException"
+VALIDATION_CODES = (IAM, JSON_, PARAM, REQUEST, INPUT)
 LEN_LE, LEN_GE = "Member must have length less than or equal to", "Member must have length greater than or equal to"
 VAL_LE, VAL_GE = "Member must have value less than or equal to", "Member must have value greater than or equal to"
 PATTERN, ENUM, NULL = "Member must satisfy regular expression pattern", "Member must satisfy enum value set", "Member must not be null"
@@ -92,20 +95,20 @@ CASES = [
     ("principal-id-malformed", "sso-admin", "create_application_assignment", {"ApplicationArn": APP_ARN, "PrincipalId": "agent1", "PrincipalType": "USER"}, JSON_, f"'principalId' failed to satisfy constraint: {PATTERN}"),
     ("assignments-101", "sso-admin", "list_application_assignments", {"ApplicationArn": APP_ARN, "MaxResults": 101}, JSON_, f"'maxResults' failed to satisfy constraint: {VAL_LE} 100"),
     # ---- Amazon Connect (REST-JSON) — https://docs.aws.amazon.com/connect/latest/APIReference/API_CreateInstance.html
-    ("alias-46", "connect", "create_instance", {"IdentityManagementType": "SAML", "InstanceAlias": "a" * 46, "InboundCallsEnabled": True, "OutboundCallsEnabled": True}, JSON_, f"'instanceAlias' failed to satisfy constraint: {LEN_LE} 45"),
-    ("alias-d-prefix", "connect", "create_instance", {"IdentityManagementType": "SAML", "InstanceAlias": "d-workshop", "InboundCallsEnabled": True, "OutboundCallsEnabled": True}, JSON_, f"'instanceAlias' failed to satisfy constraint: {PATTERN}"),
-    ("identity-type-enum", "connect", "create_instance", {"IdentityManagementType": "LDAP", "InstanceAlias": "workshop", "InboundCallsEnabled": True, "OutboundCallsEnabled": True}, JSON_, f"'identityManagementType' failed to satisfy constraint: {ENUM}"),
-    ("client-token-501", "connect", "create_instance", {"IdentityManagementType": "SAML", "InstanceAlias": "workshop", "ClientToken": "t" * 501, "InboundCallsEnabled": True, "OutboundCallsEnabled": True}, JSON_, f"'clientToken' failed to satisfy constraint: {LEN_LE} 500"),
-    ("connect-list-instances-11", "connect", "list_instances", {"MaxResults": 11}, JSON_, f"'maxResults' failed to satisfy constraint: {VAL_LE} 10"),
-    ("connect-list-users-1001", "connect", "list_users", {"InstanceId": "11111111-2222-3333-4444-555555555555", "MaxResults": 1001}, JSON_, f"'maxResults' failed to satisfy constraint: {VAL_LE} 1000"),
-    ("connect-instance-id-101", "connect", "list_users", {"InstanceId": "i" * 101}, JSON_, f"'instanceId' failed to satisfy constraint: {LEN_LE} 100"),
-    ("connect-username-101", "connect", "create_user", {"InstanceId": "11111111-2222-3333-4444-555555555555", "Username": "u" * 101, "PhoneConfig": {"PhoneType": "SOFT_PHONE"}, "SecurityProfileIds": ["a"], "RoutingProfileId": "b"}, JSON_, f"'username' failed to satisfy constraint: {LEN_LE} 100"),
-    ("phone-type-enum", "connect", "create_user", {"InstanceId": "11111111-2222-3333-4444-555555555555", "Username": "agent1", "PhoneConfig": {"PhoneType": "CELL_PHONE"}, "SecurityProfileIds": ["a"], "RoutingProfileId": "b"}, JSON_, f"'phoneConfig.phoneType' failed to satisfy constraint: {ENUM}"),
-    ("acw-negative", "connect", "create_user", {"InstanceId": "11111111-2222-3333-4444-555555555555", "Username": "agent1", "PhoneConfig": {"PhoneType": "SOFT_PHONE", "AfterContactWorkTimeLimit": -1}, "SecurityProfileIds": ["a"], "RoutingProfileId": "b"}, JSON_, f"'phoneConfig.afterContactWorkTimeLimit' failed to satisfy constraint: {VAL_GE} 0"),
-    ("security-profiles-11", "connect", "create_user", {"InstanceId": "11111111-2222-3333-4444-555555555555", "Username": "agent1", "PhoneConfig": {"PhoneType": "SOFT_PHONE"}, "SecurityProfileIds": [f"p{i}" for i in range(11)], "RoutingProfileId": "b"}, JSON_, f"'securityProfileIds' failed to satisfy constraint: {LEN_LE} 10"),
+    ("alias-46", "connect", "create_instance", {"IdentityManagementType": "SAML", "InstanceAlias": "a" * 46, "InboundCallsEnabled": True, "OutboundCallsEnabled": True}, REQUEST, f"'instanceAlias' failed to satisfy constraint: {LEN_LE} 45"),
+    ("alias-d-prefix", "connect", "create_instance", {"IdentityManagementType": "SAML", "InstanceAlias": "d-workshop", "InboundCallsEnabled": True, "OutboundCallsEnabled": True}, REQUEST, f"'instanceAlias' failed to satisfy constraint: {PATTERN}"),
+    ("identity-type-enum", "connect", "create_instance", {"IdentityManagementType": "LDAP", "InstanceAlias": "workshop", "InboundCallsEnabled": True, "OutboundCallsEnabled": True}, REQUEST, f"'identityManagementType' failed to satisfy constraint: {ENUM}"),
+    ("client-token-501", "connect", "create_instance", {"IdentityManagementType": "SAML", "InstanceAlias": "workshop", "ClientToken": "t" * 501, "InboundCallsEnabled": True, "OutboundCallsEnabled": True}, REQUEST, f"'clientToken' failed to satisfy constraint: {LEN_LE} 500"),
+    ("connect-list-instances-11", "connect", "list_instances", {"MaxResults": 11}, REQUEST, f"'maxResults' failed to satisfy constraint: {VAL_LE} 10"),
+    ("connect-list-users-1001", "connect", "list_users", {"InstanceId": "11111111-2222-3333-4444-555555555555", "MaxResults": 1001}, PARAM, f"'maxResults' failed to satisfy constraint: {VAL_LE} 1000"),
+    ("connect-instance-id-101", "connect", "list_users", {"InstanceId": "i" * 101}, PARAM, f"'instanceId' failed to satisfy constraint: {LEN_LE} 100"),
+    ("connect-username-101", "connect", "create_user", {"InstanceId": "11111111-2222-3333-4444-555555555555", "Username": "u" * 101, "PhoneConfig": {"PhoneType": "SOFT_PHONE"}, "SecurityProfileIds": ["a"], "RoutingProfileId": "b"}, PARAM, f"'username' failed to satisfy constraint: {LEN_LE} 100"),
+    ("phone-type-enum", "connect", "create_user", {"InstanceId": "11111111-2222-3333-4444-555555555555", "Username": "agent1", "PhoneConfig": {"PhoneType": "CELL_PHONE"}, "SecurityProfileIds": ["a"], "RoutingProfileId": "b"}, PARAM, f"'phoneConfig.phoneType' failed to satisfy constraint: {ENUM}"),
+    ("acw-negative", "connect", "create_user", {"InstanceId": "11111111-2222-3333-4444-555555555555", "Username": "agent1", "PhoneConfig": {"PhoneType": "SOFT_PHONE", "AfterContactWorkTimeLimit": -1}, "SecurityProfileIds": ["a"], "RoutingProfileId": "b"}, PARAM, f"'phoneConfig.afterContactWorkTimeLimit' failed to satisfy constraint: {VAL_GE} 0"),
+    ("security-profiles-11", "connect", "create_user", {"InstanceId": "11111111-2222-3333-4444-555555555555", "Username": "agent1", "PhoneConfig": {"PhoneType": "SOFT_PHONE"}, "SecurityProfileIds": [f"p{i}" for i in range(11)], "RoutingProfileId": "b"}, PARAM, f"'securityProfileIds' failed to satisfy constraint: {LEN_LE} 10"),
     # ---- Organizations — https://docs.aws.amazon.com/organizations/latest/APIReference/API_CreateOrganization.html
-    ("feature-set-enum", "organizations", "create_organization", {"FeatureSet": "SOME"}, JSON_, f"'featureSet' failed to satisfy constraint: {ENUM}: [ALL, CONSOLIDATED_BILLING]"),
-    ("list-accounts-21", "organizations", "list_accounts", {"MaxResults": 21}, JSON_, f"'maxResults' failed to satisfy constraint: {VAL_LE} 20"),
+    ("feature-set-enum", "organizations", "create_organization", {"FeatureSet": "SOME"}, INPUT, f"'featureSet' failed to satisfy constraint: {ENUM}: [ALL, CONSOLIDATED_BILLING]"),
+    ("list-accounts-21", "organizations", "list_accounts", {"MaxResults": 21}, INPUT, f"'maxResults' failed to satisfy constraint: {VAL_LE} 20"),
     # ---- the edges AWS accepts: never refused as invalid
     ("role-name-64-accepted", "iam", "create_role", {"RoleName": "r" * 64, "AssumeRolePolicyDocument": TRUST}, None, ""),
     ("max-session-43200-accepted", "iam", "create_role", {"RoleName": "R2", "AssumeRolePolicyDocument": TRUST, "MaxSessionDuration": 43200, "Path": "/workshop/"}, None, ""),
@@ -146,7 +149,7 @@ def test_server_side_validation_matches_aws(raw_client, case):
         try:
             call(**params)
         except botocore.exceptions.ClientError as exc:
-            assert exc.response["Error"]["Code"] not in (IAM, JSON_), exc.response["Error"]["Message"]
+            assert exc.response["Error"]["Code"] not in VALIDATION_CODES, exc.response["Error"]["Message"]
         return
     with pytest.raises(botocore.exceptions.ClientError) as raised:
         call(**params)

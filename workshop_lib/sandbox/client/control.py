@@ -27,10 +27,10 @@ from typing import Iterator
 
 from workshop_lib.errors import SandboxError
 from workshop_lib.files import atomic_write
-from workshop_lib.sandbox import credentials as credentials_file
+from workshop_lib.sandbox.shared import credentials as credentials_file
 from workshop_lib.sandbox.client import _http
-from workshop_lib.sandbox.credentials import SandboxCredentials
-from workshop_lib.sandbox.folders import secure_folders
+from workshop_lib.sandbox.shared.credentials import SandboxCredentials
+from workshop_lib.sandbox.shared.folders import secure_folders
 
 SERVER_MODULE = "workshop_lib.sandbox.server"
 START_TIMEOUT = 30.0

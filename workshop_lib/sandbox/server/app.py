@@ -29,10 +29,10 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from workshop_lib.files import atomic_write
-from workshop_lib.sandbox import credentials as credentials_file
+from workshop_lib.sandbox.shared import credentials as credentials_file
 from workshop_lib.errors import SandboxError
-from workshop_lib.sandbox.credentials import SandboxCredentials
-from workshop_lib.sandbox.folders import secure_folders
+from workshop_lib.sandbox.shared.credentials import SandboxCredentials
+from workshop_lib.sandbox.shared.folders import secure_folders
 from workshop_lib.sandbox.server import guard, validate
 
 HOST = "127.0.0.1"  # never 0.0.0.0: the sandbox is one learner's

@@ -2,7 +2,7 @@
 
 Every AWS request's signature is recomputed with botocore's own signer (``botocore.auth.SigV4Auth``)
 over the request as received, and compared with ``hmac.compare_digest``. Accepted keys are the
-sandbox's generated credentials (:mod:`workshop_lib.sandbox.credentials`) and the temporary
+sandbox's generated credentials (:mod:`workshop_lib.sandbox.shared.credentials`) and the temporary
 credentials its STS issued (AssumeRoleWithSAML), with their session token, until they expire.
 
 Refusals use AWS's error codes, in each service protocol's own shape, from the common errors pages:
@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 from xml.sax.saxutils import escape
 
-from workshop_lib.sandbox.credentials import SandboxCredentials
+from workshop_lib.sandbox.shared.credentials import SandboxCredentials
 
 # The services the workshop uses, by SigV4 signing name (sso-admin signs as "sso"); moto serves no other.
 SERVED = {"iam": "query", "sts": "query", "organizations": "json", "connect": "rest-json", "sso": "json",

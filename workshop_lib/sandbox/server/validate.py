@@ -11,8 +11,13 @@ Errors are answered in each service's own style, as AWS documents them:
 - query services (IAM, STS): ``ValidationError``, HTTP 400, "1 validation error detected: Value '…' at
   'roleName' failed to satisfy constraint: Member must have length less than or equal to 64"
   (https://docs.aws.amazon.com/IAM/latest/APIReference/CommonErrors.html);
-- JSON and REST-JSON services: ``ValidationException``, HTTP 400, the same sentence
-  (https://docs.aws.amazon.com/singlesignon/latest/APIReference/CommonErrors.html).
+- JSON and REST-JSON services: the operation's own validation error from its model, the first of
+  ``ValidationException`` (Identity Center, identity store:
+  https://docs.aws.amazon.com/singlesignon/latest/APIReference/CommonErrors.html),
+  ``InvalidParameterException`` (Amazon Connect answers its constraint violations so, e.g.
+  https://github.com/amazon-connect/voicemail-for-amazon-connect/issues/15), ``InvalidRequestException``
+  (Connect operations that list no InvalidParameterException) and ``InvalidInputException``
+  (Organizations), HTTP 400, the same sentence.
 Patterns are Java regular expressions matched against the whole value; the ``regex`` module reads
 their ``\\p{…}`` classes.
 """
@@ -44,6 +49,8 @@ def model(signing_name: str) -> Any:
 def _pattern(text: str) -> Any:
     import regex
 
+    if len(text) > 2 and text.startswith("/") and text.endswith("/"):
+        text = text[1:-1]  # a few models write JavaScript-style /…/ delimiters (Connect's Password)
     try:
         return regex.compile(text)
     except regex.error:
@@ -251,6 +258,14 @@ def _lengths(meta: dict[str, Any], value: Any, size: int, path: str, found: list
         _fail(found, value, path, f"Member must have length less than or equal to {meta['max']}", sensitive=sensitive)
 
 
+_JSON_CODES = ("ValidationException", "InvalidParameterException", "InvalidRequestException", "InvalidInputException")
+
+
+def _json_code(operation: Any) -> str:
+    listed = {shape.name for shape in operation.error_shapes}
+    return next((code for code in _JSON_CODES if code in listed), "ValidationException")
+
+
 def check(signing_name: str, environ: dict[str, Any], body: bytes) -> Refusal | None:
     """AWS's validation answer for this request, or None when it passes (or names no known operation)."""
     found = operation_input(signing_name, environ, body)
@@ -263,7 +278,7 @@ def check(signing_name: str, environ: dict[str, Any], body: bytes) -> Refusal | 
     if not broken:
         return None
     protocol = SERVED[signing_name]
-    code = "ValidationError" if protocol == "query" else "ValidationException"
     count = len(broken)
+    code = "ValidationError" if protocol == "query" else _json_code(operation)
     message = f"{count} validation error{'s' if count > 1 else ''} detected: " + "; ".join(broken)
     return aws_error(protocol, code, message, 400)
