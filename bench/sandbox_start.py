@@ -22,6 +22,8 @@ sys.path[:0] = [str(Path(__file__).resolve().parents[1]), str(Path(__file__).res
 
 from workshop_lib.sandbox.client import control  # noqa: E402
 from sandbox_seed import sandbox_client, seed_workshop  # noqa: E402
+from workshop_lib.sandbox.shared import credentials  # noqa: E402
+from workshop_lib.sandbox.shared.folders import secure_folders  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import parse_args  # noqa: E402
@@ -39,7 +41,10 @@ def timed_start(home: Path, first_call) -> tuple[float, float]:
     The port is chosen first so the boto3 client exists before the clock starts.
     """
     port = free_port()
-    call = first_call(f"http://127.0.0.1:{port}")
+    # The client is made before the clock starts, so it needs the credentials the server will use: they are
+    # made once per home (as on a learner's first start) and kept across restarts.
+    own = credentials.load_or_create(secure_folders(home))
+    call = first_call(f"http://127.0.0.1:{port}", own)
     started = time.perf_counter()
     control.start(home, port=port)
     answered = time.perf_counter()
@@ -47,19 +52,24 @@ def timed_start(home: Path, first_call) -> tuple[float, float]:
     return answered - started, time.perf_counter() - started
 
 
+def _client(endpoint: str, service: str, own):
+    return sandbox_client(endpoint, service, key=own.access_key_id, secret=own.secret_access_key)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=5)
     args = parse_args(parser, runs=1)
     os.environ.setdefault("WORKSHOP_SANDBOX_CREATE_SECONDS", "0.1")
-    sandbox_client("http://127.0.0.1:1", "sts")  # import boto3 and load its models before timing
+    sandbox_client("http://127.0.0.1:1", "sts", key="AKIASANDBOXWARMUP000", secret="w" * 40)  # import boto3 and
+    # load its models before timing
 
     cold, cold_api = [], []
     for _ in range(args.runs):
         with tempfile.TemporaryDirectory() as folder:
             home = Path(folder)
             try:
-                answer, api = timed_start(home, lambda ep: sandbox_client(ep, "sts").get_caller_identity)
+                answer, api = timed_start(home, lambda ep, own: _client(ep, "sts", own).get_caller_identity)
             finally:
                 control.stop(home)
             cold.append(answer)
@@ -74,8 +84,8 @@ def main() -> int:
         control.stop(home)
         sizes.append((home / "sandbox" / "state" / "state.pickle").stat().st_size)
 
-        def first_call(endpoint: str):
-            connect = sandbox_client(endpoint, "connect")
+        def first_call(endpoint: str, own):
+            connect = _client(endpoint, "connect", own)
 
             def call() -> None:
                 users = connect.list_users(InstanceId=workshop.instance_id)["UserSummaryList"]

@@ -127,10 +127,10 @@ def seed_busy_account(endpoint: str, region: str = "us-east-1") -> BusyAccount:
 
 
 def _clients(endpoint: str, region: str) -> Callable[[str], Any]:
-    from workshop_lib.aws.session import Target, client
+    from workshop_lib.aws.session import client, sandbox_target
     from workshop_lib.settings import Settings
 
-    target, settings = Target("sandbox", endpoint_url=endpoint), Settings(region=region)
+    target, settings = sandbox_target(endpoint), Settings(region=region)
     return lambda service: client(service, settings, region=region, target=target)
 
 

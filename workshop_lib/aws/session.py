@@ -79,16 +79,24 @@ def resolve_target(settings: "Settings") -> Target:
     """The target the settings ask for; for the sandbox, where it is listening now."""
     if settings.target == "aws":
         return Target("aws", profile=settings.profile)
+    return sandbox_target(os.environ.get("WORKSHOP_SANDBOX_ENDPOINT"))
+
+
+def sandbox_target(endpoint: str | None = None) -> Target:
+    """The running sandbox (or the one at ``endpoint``) as a Target, with its generated credentials.
+
+    The sandbox verifies every request's signature, so a client needs its credentials, found beside its
+    record (``sandbox.client.control.connection``): in WORKSHOP_SANDBOX_HOME, else WORKSHOP_HOME.
+    """
     from workshop_lib.sandbox.client import control
 
-    override = os.environ.get("WORKSHOP_SANDBOX_ENDPOINT")
-    found = control.connection(override)
-    if found is None and override:
+    found = control.connection(endpoint)
+    if found is None and endpoint:
         raise SandboxError(
-            f"WORKSHOP_SANDBOX_ENDPOINT names {override}, but no sandbox started from this machine's workshop "
-            "folders records that endpoint, so its credentials are unknown.",
-            fix="Set WORKSHOP_SANDBOX_HOME to the WORKSHOP_HOME that sandbox was started in, or unset "
-                "WORKSHOP_SANDBOX_ENDPOINT.",
+            f"No sandbox started from this machine's workshop folders records the endpoint {endpoint}, so its "
+            "credentials are unknown.",
+            fix="Set WORKSHOP_SANDBOX_HOME to the WORKSHOP_HOME that sandbox was started in (or unset "
+                "WORKSHOP_SANDBOX_ENDPOINT to use your own).",
         )
     if found is None:
         raise SandboxError(

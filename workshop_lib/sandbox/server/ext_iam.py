@@ -193,6 +193,27 @@ def check_trust_policy(account: str, document: str | None) -> None:
         for value in [federated] if isinstance(federated, str) else federated:
             if ":saml-provider/" in value and not _provider_exists(account, value):
                 raise AwsError("MalformedPolicyDocument", f'Invalid principal in policy: "Federated":"{value}"')
+        named = principal.get("AWS", [])
+        for value in [named] if isinstance(named, str) else named:
+            if isinstance(value, str) and not _aws_principal_exists(account, value):
+                # A user or role that does not exist is refused when the policy is saved
+                # (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html).
+                raise AwsError("MalformedPolicyDocument", f'Invalid principal in policy: "AWS":"{value}"')
+
+
+def _aws_principal_exists(account: str, value: str) -> bool:
+    """Whether an IAM user or role named in this account exists (other accounts and roots are not checked)."""
+    prefix = f"arn:aws:iam::{account}:"
+    if not value.startswith(prefix):
+        return True
+    kind, _, path_name = value[len(prefix):].partition("/")
+    name = path_name.rsplit("/", 1)[-1]
+    iam = _iam(account)
+    if kind == "user":
+        return name in iam.users
+    if kind == "role":
+        return any(role.name == name for role in iam.roles.values())
+    return True
 
 
 def _provider_exists(account: str, arn: str) -> bool:
@@ -262,3 +283,7 @@ def install() -> None:
     IamResponse.create_role = _wrap_create_role(IamResponse.create_role)
     IamResponse.update_assume_role_policy = _wrap_update_assume_role_policy(IamResponse.update_assume_role_policy)
     TokenResponse.assume_role_with_saml = assume_role_with_saml
+
+    from workshop_lib.sandbox.server import ext_iam_rules
+
+    ext_iam_rules.install()

@@ -193,13 +193,18 @@ def describe_application_provider(self: Any) -> Any:
 
 
 def _application_dict(app: Application, instance: IdcInstance) -> dict[str, Any]:
-    return {
+    # The botocore Application shape: Description has at least one character (left out when there is none),
+    # and CreatedFrom is the Region it was created in (pattern ([a-z]+-){2,3}\d), never "console".
+    found = {
         "ApplicationArn": app.arn, "ApplicationProviderArn": app.provider_arn, "Name": app.name,
         "ApplicationAccount": app.account, "InstanceArn": app.instance_arn,
         "IdentityStoreArn": instance.identity_store_arn, "Status": app.status,
         "PortalOptions": {"Visibility": "ENABLED", "SignInOptions": {"Origin": "IDENTITY_CENTER"}},
-        "Description": app.description, "CreatedDate": app.created, "CreatedFrom": app.created_from,
+        "CreatedDate": app.created, "CreatedFrom": app.region,
     }
+    if app.description:
+        found["Description"] = app.description
+    return found
 
 
 def new_application(instance: IdcInstance, name: str, provider_arn: str, *, description: str = "",
@@ -392,6 +397,11 @@ def _known_store_only(self: Any, store_id: str) -> Any:
 def install() -> None:
     from moto.identitystore.models import IdentityStoreBackend
     from moto.ssoadmin.responses import SSOAdminResponse
+
+    from workshop_lib.sandbox.server import ext_idstore, moto_fixes
+
+    moto_fixes.install()
+    ext_idstore.install()
 
     for name, fn in SSO_ADMIN_OPERATIONS.items():
         setattr(SSOAdminResponse, name, fn)
