@@ -153,3 +153,67 @@ def test_assume_role_with_saml_refuses_a_tampered_response(workshop, aws):
                                          SAMLAssertion=base64.b64encode(tampered).decode())
     assert _code(caught) == "InvalidIdentityToken"
     assert "Response signature invalid" in str(caught.value)
+
+
+def test_a_role_session_may_do_only_what_the_roles_policies_allow(workshop, aws):
+    answer = aws("sts").assume_role_with_saml(RoleArn=workshop.role_arn, PrincipalArn=workshop.provider_arn,
+                                              SAMLAssertion=_signed_response(workshop))
+    creds = answer["Credentials"]
+    as_role = dict(key=creds["AccessKeyId"], secret=creds["SecretAccessKey"], token=creds["SessionToken"])
+    with pytest.raises(ClientError) as caught:
+        sandbox_client(workshop.endpoint, "iam", **as_role).list_roles()
+    assert _code(caught) == "AccessDenied"
+    assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+    assert "is not authorized to perform: iam:ListRoles" in str(caught.value)
+    assert "assumed-role/" in str(caught.value) and "agent1@connect-workshop.com" in str(caught.value)
+    with pytest.raises(ClientError) as caught:
+        sandbox_client(workshop.endpoint, "connect", **as_role).list_instances()
+    assert _code(caught) == "AccessDeniedException"
+    # What the role allows still works, and GetCallerIdentity needs no permission at all.
+    assert sandbox_client(workshop.endpoint, "sts", **as_role).get_caller_identity()["Account"] == "123456789012"
+    sandbox_client(workshop.endpoint, "connect", **as_role).get_federation_token(InstanceId=workshop.instance_id)
+    # Without its session token, or with another one, the temporary key is refused.
+    with pytest.raises(ClientError) as caught:
+        sandbox_client(workshop.endpoint, "sts", key=creds["AccessKeyId"], secret=creds["SecretAccessKey"],
+                       token="forged").get_caller_identity()
+    assert _code(caught) == "InvalidClientTokenId"
+
+
+@pytest.mark.parametrize("service, call, code", [
+    ("iam", lambda c: c.change_password(OldPassword="old-Passw0rd", NewPassword="new-Passw0rd"), "InvalidAction"),
+    ("connect", lambda c: c.describe_queue(InstanceId="11111111-2222-3333-4444-555555555555", QueueId="q1"), "UnknownOperationException"),
+    ("sso-admin", lambda c: c.list_trusted_token_issuers(InstanceArn="arn:aws:sso:::instance/ssoins-1234567890abcdef"), "UnknownOperationException"),
+])
+def test_an_operation_the_sandbox_does_not_offer_is_named(aws, service, call, code):
+    from workshop_lib.sandbox.server.authorize import unimplemented  # noqa: F401  (the rule under test)
+
+    with pytest.raises(ClientError) as caught:
+        call(aws(service))
+    assert _code(caught) == code
+    assert "The workshop's sandbox does not offer" in str(caught.value)
+    assert caught.value.operation_name in str(caught.value)
+
+
+def test_assume_role_with_saml_as_the_sts_api_reference_says(workshop, aws):
+    """Base64 only; DurationSeconds defaults to 3600 and may not exceed the role's maximum, whatever the
+    assertion's SessionDuration (a console setting); AccessDenied is HTTP 403."""
+    import datetime as dt
+
+    sts = aws("sts")
+    pair = dict(RoleArn=workshop.role_arn, PrincipalArn=workshop.provider_arn)
+    console_client.set_application_saml(workshop.endpoint, workshop.application, session_duration=43200)
+    saml = _signed_response(workshop)
+    with pytest.raises(ClientError) as caught:
+        sts.assume_role_with_saml(**pair, SAMLAssertion=base64.b64decode(saml).decode())
+    assert _code(caught) == "InvalidIdentityToken"
+    answer = sts.assume_role_with_saml(**pair, SAMLAssertion=saml)  # the role's maximum is 3600
+    lasts = answer["Credentials"]["Expiration"] - dt.datetime.now(dt.timezone.utc)
+    assert dt.timedelta(minutes=55) < lasts <= dt.timedelta(hours=1)
+    with pytest.raises(ClientError) as caught:
+        sts.assume_role_with_saml(**pair, SAMLAssertion=saml, DurationSeconds=7200)
+    assert _code(caught) == "ValidationError" and "MaxSessionDuration" in str(caught.value)
+    with pytest.raises(ClientError) as caught:
+        sts.assume_role_with_saml(RoleArn="arn:aws:iam::123456789012:role/Other", PrincipalArn=workshop.provider_arn,
+                                  SAMLAssertion=saml)
+    assert _code(caught) == "AccessDenied"
+    assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403

@@ -131,6 +131,9 @@ def status(home: str | os.PathLike | None = None) -> SandboxInfo | None:
     health = _health(info.endpoint, info.token)
     if health is None or health.get("pid") != info.pid:
         return None
+    home_path = _home(home)
+    if home_path not in _SEEN_HOMES:  # connection(endpoint) finds it from now on
+        _SEEN_HOMES.append(home_path)
     return info
 
 

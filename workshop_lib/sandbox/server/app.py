@@ -33,7 +33,7 @@ from workshop_lib.sandbox.shared import credentials as credentials_file
 from workshop_lib.errors import SandboxError
 from workshop_lib.sandbox.shared.credentials import SandboxCredentials
 from workshop_lib.sandbox.shared.folders import secure_folders
-from workshop_lib.sandbox.server import guard, validate
+from workshop_lib.sandbox.server import authorize, guard, moto_fixes, validate
 
 HOST = "127.0.0.1"  # never 0.0.0.0: the sandbox is one learner's
 MAX_BODY = 2 * 1024 * 1024  # bytes; the largest workshop request (a SAML response, a policy) is tens of KB
@@ -121,9 +121,11 @@ class SandboxApp:
             caller = guard.verify_sigv4(environ, body, self.credentials, _issued_secret)
             if isinstance(caller, guard.Refusal):
                 return _send(start_response, caller)
-            invalid = validate.check(caller.service, environ, body)
-            if invalid is not None:
-                return _send(start_response, invalid)
+            refusal, operation = validate.examine(caller.service, environ, body)
+            if refusal is None and operation is not None:
+                refusal = authorize.session_refusal(caller, operation) or authorize.unimplemented(caller.service, operation)
+            if refusal is not None:
+                return _send(start_response, refusal)
             captured: dict[str, Any] = {}
             chunks: list[bytes] = []
 
@@ -138,8 +140,14 @@ class SandboxApp:
                 if hasattr(result, "close"):
                     result.close()
             self._persist()
-        headers = [(k, v) for k, v in captured["headers"] if not k.lower().startswith("access-control-")]
-        start_response(captured["status"], headers)
+        missing = authorize.unanswered(caller.service, operation, captured["status"], captured["headers"])
+        if missing is not None:
+            return _send(start_response, missing)
+        if caller.service == "identitystore" and captured["status"].startswith("200"):
+            chunks = [moto_fixes.complete_answer(operation, b"".join(chunks))]
+        headers = [(k, str(len(b"".join(chunks)))) if k.lower() == "content-length" else (k, v)
+                   for k, v in captured["headers"] if not k.lower().startswith("access-control-")]
+        start_response(authorize.corrected_status(captured["status"], chunks), headers)
         return chunks
 
     def _own_route(self, environ: dict[str, Any], start_response: Callable[..., Any], path: str) -> Iterable[bytes]:
@@ -256,17 +264,12 @@ def _too_large() -> guard.Refusal:
 
 def _issued_secret(access_key_id: str) -> tuple[str, str, _dt.datetime] | None:
     """Secret, session token and expiry of temporary credentials this sandbox's STS issued."""
-    from moto.sts.models import sts_backends
-
-    for per_account in dict.values(sts_backends):
-        for sts in dict.values(per_account):
-            role = sts.get_assumed_role_from_access_key(access_key_id)
-            if role is not None:
-                expires = role.expiration
-                if expires.tzinfo is None:  # moto keeps naive UTC
-                    expires = expires.replace(tzinfo=_dt.timezone.utc)
-                return role.secret_access_key, role.session_token, expires
-    return None
+    found = authorize.issued_session(access_key_id)
+    if found is None:
+        return None
+    role = found[1]
+    expires = role.expiration if role.expiration.tzinfo else role.expiration.replace(tzinfo=_dt.timezone.utc)
+    return role.secret_access_key, role.session_token, expires  # moto keeps naive UTC
 
 
 def _send(start_response: Callable[..., Any], refusal: guard.Refusal) -> list[bytes]:

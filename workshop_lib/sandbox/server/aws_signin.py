@@ -30,10 +30,15 @@ MESSAGES = {
     "F7": "Response does not contain the required audience",
     "expired": "Your request included an invalid SAML response: the response has expired (NotOnOrAfter is past).",
     "duration": "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.",
+    "redeem": "Token must be redeemed within 5 minutes of issuance",
 }
-STS_CODES = {"F1": "InvalidIdentityToken", "F2": "AccessDenied", "F13": "AccessDenied", "F3": "ValidationError",
+# A bad RoleSessionName in the assertion is InvalidIdentityToken: it is the token that is wrong, not a parameter
+# (https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRoleWithSAML.html, Errors).
+STS_CODES = {"F1": "InvalidIdentityToken", "F2": "AccessDenied", "F13": "AccessDenied", "F3": "InvalidIdentityToken",
              "F4": "InvalidIdentityToken", "F6": "InvalidIdentityToken", "F7": "InvalidIdentityToken",
-             "expired": "ExpiredTokenException", "F22": "ValidationError"}
+             "expired": "ExpiredTokenException", "F22": "ValidationError", "redeem": "InvalidIdentityToken"}
+# "Token must be redeemed within 5 minutes of issuance" (the assertion's IssueInstant), as STS answers a replay.
+REDEEM_WITHIN = _dt.timedelta(minutes=5)
 
 
 class SignInRefused(Exception):
@@ -166,8 +171,13 @@ def _check_issuer(issuer: str | None, metadata: Any) -> None:
 
 
 def judge(account: str, saml: bytes | str, *, role_arn: str | None = None, principal_arn: str | None = None,
-          duration: Any = None, now: _dt.datetime | None = None) -> SamlSession:
-    """Accept the response as STS would, or raise SignInRefused in the order AWS checks."""
+          duration: Any = None, now: _dt.datetime | None = None, api: bool = False) -> SamlSession:
+    """Accept the response as STS would, or raise SignInRefused in the order AWS checks.
+
+    ``api``: the call is sts:AssumeRoleWithSAML itself (not the console sign-in): the assertion must be
+    redeemed within 5 minutes of its IssueInstant, and the credentials last DurationSeconds (default 3600),
+    capped by the role's MaxSessionDuration; SessionDuration governs only console sessions.
+    """
     from workshop_lib.errors import SamlError
     from workshop_lib.rules.iam_documents import trust_policy_findings
     from workshop_lib.findings import Severity
@@ -210,6 +220,8 @@ def judge(account: str, saml: bytes | str, *, role_arn: str | None = None, princ
         raise _refuse("expired", detail="NotOnOrAfter is missing or in the past.")
     if signed.not_before is not None and now + CLOCK_SKEW < signed.not_before:
         raise _refuse("F1", detail="The response is not valid yet (NotBefore is in the future).")
+    if api and signed.issue_instant is not None and now > signed.issue_instant + REDEEM_WITHIN:
+        raise _refuse("redeem", detail=f"The response was issued at {signed.issue_instant.isoformat()}.")
 
     role = _role(account, pair.role_arn)
     if role is None:
@@ -227,7 +239,7 @@ def judge(account: str, saml: bytes | str, *, role_arn: str | None = None, princ
 
     if not is_role_session_name(session_name):
         raise _refuse("F3", "F3.pattern", detail=f"The RoleSessionName is {session_name!r}.")
-    seconds = _duration(signed, duration, role)
+    seconds = _api_duration(duration, role) if api else _duration(signed, duration, role)
     return SamlSession(
         account=account, role_arn=pair.role_arn, provider_arn=pair.provider_arn, role_id=role.id,
         role_session_name=session_name, duration=seconds, subject=signed.name_id,
@@ -247,6 +259,18 @@ def _duration(signed: Any, requested: Any, role: Any) -> int:
         seconds = min(seconds, int(requested)) if signed.session_duration is not None else int(requested)
     if seconds > limit:
         raise _refuse("F22", "duration", detail=f"SessionDuration {seconds} exceeds the role's MaxSessionDuration {limit}.")
+    return seconds
+
+
+def _api_duration(requested: Any, role: Any) -> int:
+    """DurationSeconds, 3600 by default; more than the role's MaxSessionDuration is refused
+    (https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRoleWithSAML.html: "By default, the value is
+    set to 3600 seconds"; SessionDuration "specifies the maximum amount of time that the federated user can access
+    the AWS Management Console", https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_create_saml_assertions.html)."""
+    seconds = int(requested) if requested not in (None, "") else 3600
+    limit = int(role.max_session_duration or 3600)
+    if seconds > limit:
+        raise _refuse("F22", "duration", detail=f"DurationSeconds {seconds} exceeds the role's MaxSessionDuration {limit}.")
     return seconds
 
 

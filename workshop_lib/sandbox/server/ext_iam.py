@@ -236,16 +236,32 @@ def _wrap_update_assume_role_policy(original: Callable[[Any], Any]) -> Callable[
     return update_assume_role_policy
 
 
+def _is_base64(text: str) -> bool:
+    import base64
+    import binascii
+
+    try:
+        base64.b64decode("".join(text.split()), validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    return bool(text.strip())
+
+
 def assume_role_with_saml(self: Any) -> Any:
     """AssumeRoleWithSAML judged as STS does (signature, issuer, audience, recipient, trust, names)."""
     from workshop_lib.sandbox.server import aws_signin
 
     account = account_of(self)
+    assertion = self._get_param("SAMLAssertion") or ""
+    if not _is_base64(assertion):
+        # The API takes "The base64 encoded SAML authentication response provided by the IdP"
+        # (https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRoleWithSAML.html), never raw XML.
+        raise AwsError("InvalidIdentityToken", "The SAMLAssertion is not base64 encoded.")
     try:
         session = aws_signin.judge(
-            account, self._get_param("SAMLAssertion") or "",
+            account, assertion,
             role_arn=self._get_param("RoleArn"), principal_arn=self._get_param("PrincipalArn"),
-            duration=self._get_param("DurationSeconds"),
+            duration=self._get_param("DurationSeconds"), api=True,
         )
     except aws_signin.SignInRefused as refused:
         raise AwsError(refused.sts_code, refused.message) from None

@@ -23,3 +23,46 @@ def install() -> None:
     from moto.ssoadmin.models import PermissionSet
 
     PermissionSet.generate_id = staticmethod(_permission_set_arn)  # type: ignore[method-assign]
+
+
+# Required members of the identity store's answers that moto 5.2.5 leaves out (the botocore model marks
+# UserArn, GroupArn, MembershipArn and Revision required: API_User, API_Group, API_GroupMembership in
+# https://docs.aws.amazon.com/singlesignon/latest/IdentityStoreAPIReference/). Filled in from the model.
+_ARN_KINDS = {"UserArn": ("UserId", "user"), "GroupArn": ("GroupId", "group"), "MembershipArn": ("MembershipId", "membership")}
+
+
+def complete_answer(operation: Any, body: bytes) -> bytes:
+    """The identity store's JSON answer with the required ARNs and revisions moto leaves out."""
+    import json
+
+    if operation is None or operation.output_shape is None or not body:
+        return body
+    try:
+        answer = json.loads(body)
+    except ValueError:
+        return body
+    if not isinstance(answer, dict) or not _complete(operation.output_shape, answer):
+        return body
+    return json.dumps(answer).encode("utf-8")
+
+
+def _complete(shape: Any, value: Any) -> bool:
+    changed = False
+    if shape.type_name == "structure" and isinstance(value, dict):
+        for name in shape.required_members:
+            if value.get(name) is not None:
+                continue
+            if name in _ARN_KINDS and value.get(_ARN_KINDS[name][0]):
+                ident = value[_ARN_KINDS[name][0]]
+                value[name] = f"arn:aws:identitystore:::{_ARN_KINDS[name][1]}/{ident}"
+                changed = True
+            elif name == "Revision":
+                value[name] = "1"
+                changed = True
+        for name, member in shape.members.items():
+            if value.get(name) is not None:
+                changed = _complete(member, value[name]) or changed
+    elif shape.type_name == "list" and isinstance(value, list):
+        for item in value:
+            changed = _complete(shape.member, item) or changed
+    return changed

@@ -266,19 +266,24 @@ def _json_code(operation: Any) -> str:
     return next((code for code in _JSON_CODES if code in listed), "ValidationException")
 
 
-def check(signing_name: str, environ: dict[str, Any], body: bytes) -> Refusal | None:
-    """AWS's validation answer for this request, or None when it passes (or names no known operation)."""
+def examine(signing_name: str, environ: dict[str, Any], body: bytes) -> tuple[Refusal | None, Any]:
+    """(AWS's validation answer or None when the input passes, the operation model or None when none is named)."""
     found = operation_input(signing_name, environ, body)
     if found is None:
-        return None
+        return None, None
     operation, values = found
     if operation.input_shape is None:
-        return None
+        return None, operation
     broken = problems(operation.input_shape, values)
     if not broken:
-        return None
+        return None, operation
     protocol = SERVED[signing_name]
     count = len(broken)
     code = "ValidationError" if protocol == "query" else _json_code(operation)
     message = f"{count} validation error{'s' if count > 1 else ''} detected: " + "; ".join(broken)
-    return aws_error(protocol, code, message, 400)
+    return aws_error(protocol, code, message, 400), operation
+
+
+def check(signing_name: str, environ: dict[str, Any], body: bytes) -> Refusal | None:
+    """AWS's validation answer for this request, or None when it passes (or names no known operation)."""
+    return examine(signing_name, environ, body)[0]

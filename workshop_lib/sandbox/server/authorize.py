@@ -1,0 +1,106 @@
+"""What a caller may do, and what the sandbox offers at all.
+
+- Role sessions (credentials the sandbox's STS issued through AssumeRoleWithSAML) are authorized against the
+  role's permission policies with the project's own evaluator (:mod:`workshop_lib.rules.policy_eval`): an
+  explicit Deny wins, then an Allow, else the implicit deny — "Policy evaluation logic",
+  https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html. The action is
+  judged (``iam:ListRoles``); resources are judged where the sandbox knows them (Connect federation, in
+  :mod:`federation`). ``sts:GetCallerIdentity`` needs no permission
+  (https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html). The refusal is AccessDenied
+  (query services) or AccessDeniedException (JSON services), HTTP 403, in AWS's words
+  (https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_access-denied.html).
+- An operation of a served service that moto and the extensions do not implement answers an error that names
+  it, in the service's own error shape, instead of an HTML page or a 500.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from workshop_lib.sandbox.server.guard import SERVED, Caller, Refusal, aws_error
+
+# IAM action prefixes by SigV4 signing name (sso-admin's actions are sso:…).
+ACTION_PREFIX = {"iam": "iam", "sts": "sts", "organizations": "organizations", "connect": "connect", "sso": "sso",
+                 "identitystore": "identitystore"}
+NO_PERMISSION_NEEDED = frozenset({"sts:GetCallerIdentity"})
+_RESPONSE_CLASSES = {
+    "iam": ("moto.iam.responses", "IamResponse"), "sts": ("moto.sts.responses", "TokenResponse"),
+    "organizations": ("moto.organizations.responses", "OrganizationsResponse"),
+    "sso": ("moto.ssoadmin.responses", "SSOAdminResponse"),
+    "identitystore": ("moto.identitystore.responses", "IdentityStoreResponse"),
+}
+
+
+def issued_session(access_key_id: str) -> tuple[str, Any] | None:
+    """(account, moto's AssumedRole) for temporary credentials this sandbox's STS issued."""
+    from moto.sts.models import sts_backends
+
+    for account, per_account in dict.items(sts_backends):
+        for sts in dict.values(per_account):
+            role = sts.get_assumed_role_from_access_key(access_key_id)
+            if role is not None:
+                return account, role
+    return None
+
+
+def session_refusal(caller: Caller, operation: Any) -> Refusal | None:
+    """AccessDenied when a role session's policies do not allow the operation; None otherwise."""
+    if not caller.session_token or not caller.access_key_id:
+        return None  # the sandbox's own credentials: the account's administrator
+    action = f"{ACTION_PREFIX[caller.service]}:{operation.name}"
+    if action in NO_PERMISSION_NEEDED:
+        return None
+    found = issued_session(caller.access_key_id)
+    if found is None:
+        return None
+    account, session = found
+    from workshop_lib.rules.policy_eval import decide, documents, evaluate
+    from workshop_lib.sandbox.server.federation import role_policies
+
+    try:
+        docs = documents(role_policies(account, session.role_arn))
+    except Exception:  # a document the evaluator cannot read allows nothing it cannot see
+        docs = []
+    if decide(evaluate(docs, action, None, {})) is False:
+        who = f"arn:aws:sts::{account}:assumed-role/{session.role_arn.rsplit('/', 1)[-1]}/{session.session_name}"
+        protocol = SERVED[caller.service]
+        return aws_error(protocol, "AccessDenied" if protocol == "query" else "AccessDeniedException",
+                         f"User: {who} is not authorized to perform: {action} because no identity-based policy "
+                         f"allows the {action} action", 403)
+    return None
+
+
+def not_offered(service: str, operation_name: str) -> Refusal:
+    protocol = SERVED[service]
+    return aws_error(protocol, "InvalidAction" if protocol == "query" else "UnknownOperationException",
+                     f"The workshop's sandbox does not offer {ACTION_PREFIX[service]}:{operation_name}: it simulates only "
+                     "what the workshop uses. Try it on a real AWS account.", 400)
+
+
+def unimplemented(service: str, operation: Any) -> Refusal | None:
+    """Before dispatch, for query and JSON services: the operation has no handler in moto or the extensions."""
+    spec = _RESPONSE_CLASSES.get(service)
+    if spec is None:
+        return None  # REST-JSON (Connect): known only after routing, see :func:`unanswered`
+    import importlib
+
+    from botocore import xform_name
+
+    handler_class = getattr(importlib.import_module(spec[0]), spec[1])
+    return None if hasattr(handler_class, xform_name(operation.name)) else not_offered(service, operation.name)
+
+
+def unanswered(service: str, operation: Any, status: str, headers: list[tuple[str, str]]) -> Refusal | None:
+    """After dispatch: moto's HTML 404 (no route) means the operation is not implemented."""
+    if operation is None or not status.startswith("404"):
+        return None
+    content_type = next((v for k, v in headers if k.lower() == "content-type"), "")
+    return not_offered(service, operation.name) if "html" in content_type else None
+
+
+def corrected_status(status: str, chunks: list[bytes]) -> str:
+    """AccessDenied is HTTP 403 wherever AWS answers it (IAM and STS common errors); moto sends 400 for codes its
+    service model does not list, such as STS's AccessDenied from AssumeRoleWithSAML."""
+    if status.startswith("400") and any(b"<Code>AccessDenied</Code>" in chunk for chunk in chunks):
+        return "403 Forbidden"
+    return status
