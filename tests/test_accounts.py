@@ -108,9 +108,12 @@ def test_switching_target_shows_checks_and_cleans_only_the_current_accounts_reso
 def test_switching_the_profile_switches_the_account_and_its_ledger(learner, aws_like, sandbox, tmp_path, monkeypatch):
     from workshop_lib.aws.resources import ensure_policy
 
+    from workshop_lib.sandbox.client import control
+
+    own = control.credentials(sandbox.home)  # the sandbox verifies signatures: "main" is its own account's key
     credentials = tmp_path / "credentials"
     credentials.write_text(f"[other]\naws_access_key_id = {aws_like['AccessKeyId']}\naws_secret_access_key = {aws_like['SecretAccessKey']}\n"
-                           "[main]\naws_access_key_id = AKIAEXAMPLEMAINACCT1\naws_secret_access_key = not-a-secret\n")
+                           f"[main]\naws_access_key_id = {own.access_key_id}\naws_secret_access_key = {own.secret_access_key}\n")
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(credentials))
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
         monkeypatch.delenv(name)

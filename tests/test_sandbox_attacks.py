@@ -295,3 +295,23 @@ def test_the_credentials_file_is_private(sandbox):
     path = control.sandbox_dir(sandbox.home) / "credentials.json"
     assert os.stat(path).st_mode & 0o777 == 0o600
     assert os.stat(control.sandbox_dir(sandbox.home) / "server.json").st_mode & 0o777 == 0o600
+
+
+def test_an_iam_users_access_key_works_until_it_is_deactivated(sandbox, aws):
+    import botocore.exceptions
+
+    from sandbox_seed import sandbox_client
+
+    iam = aws("iam")
+    iam.create_user(UserName="script")
+    key = iam.create_access_key(UserName="script")["AccessKey"]
+    as_user = dict(key=key["AccessKeyId"], secret=key["SecretAccessKey"])
+    assert sandbox_client(sandbox.endpoint, "sts", **as_user).get_caller_identity()["Arn"].endswith(":user/script")
+    with pytest.raises(botocore.exceptions.ClientError) as caught:
+        sandbox_client(sandbox.endpoint, "sts", key=key["AccessKeyId"], secret="z" * 40).get_caller_identity()
+    assert caught.value.response["Error"]["Code"] == "SignatureDoesNotMatch"
+    iam.update_access_key(UserName="script", AccessKeyId=key["AccessKeyId"], Status="Inactive")
+    with pytest.raises(botocore.exceptions.ClientError) as caught:
+        sandbox_client(sandbox.endpoint, "sts", **as_user).get_caller_identity()
+    assert caught.value.response["Error"]["Code"] == "InvalidClientTokenId"
+    _learner_still_served(aws)

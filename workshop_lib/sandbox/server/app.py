@@ -262,11 +262,14 @@ def _too_large() -> guard.Refusal:
     return guard.Refusal(413, [*refusal.headers, ("Connection", "close")], refusal.body)
 
 
-def _issued_secret(access_key_id: str) -> tuple[str, str, _dt.datetime] | None:
-    """Secret, session token and expiry of temporary credentials this sandbox's STS issued."""
+def _issued_secret(access_key_id: str) -> tuple[str, str | None, _dt.datetime] | None:
+    """Secret, session token and expiry of credentials this sandbox issued: an STS session, else an IAM user's key."""
     found = authorize.issued_session(access_key_id)
     if found is None:
-        return None
+        user_key = authorize.user_access_key(access_key_id)
+        if user_key is None:
+            return None
+        return user_key.secret_access_key, None, _dt.datetime.max.replace(tzinfo=_dt.timezone.utc)
     role = found[1]
     expires = role.expiration if role.expiration.tzinfo else role.expiration.replace(tzinfo=_dt.timezone.utc)
     return role.secret_access_key, role.session_token, expires  # moto keeps naive UTC

@@ -43,6 +43,21 @@ def issued_session(access_key_id: str) -> tuple[str, Any] | None:
     return None
 
 
+def user_access_key(access_key_id: str) -> Any:
+    """The active access key of an IAM user made in this sandbox (CreateAccessKey), or None.
+
+    Its requests are answered as that user's account (moto maps the key to it). They are not judged against the
+    user's policies: only role sessions are (tests use such keys as a second account's administrator)."""
+    from moto.iam.models import iam_backends
+
+    for per_account in dict.values(iam_backends):
+        for iam in dict.values(per_account):
+            key = iam.access_keys.get(access_key_id)
+            if key is not None and key.status == "Active" and not getattr(key, "role_arn", None):
+                return key
+    return None
+
+
 def session_refusal(caller: Caller, operation: Any) -> Refusal | None:
     """AccessDenied when a role session's policies do not allow the operation; None otherwise."""
     if not caller.session_token or not caller.access_key_id:

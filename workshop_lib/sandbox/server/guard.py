@@ -2,8 +2,9 @@
 
 Every AWS request's signature is recomputed with botocore's own signer (``botocore.auth.SigV4Auth``)
 over the request as received, and compared with ``hmac.compare_digest``. Accepted keys are the
-sandbox's generated credentials (:mod:`workshop_lib.sandbox.shared.credentials`) and the temporary
-credentials its STS issued (AssumeRoleWithSAML), with their session token, until they expire.
+sandbox's generated credentials (:mod:`workshop_lib.sandbox.shared.credentials`), the temporary
+credentials its STS issued (AssumeRoleWithSAML), with their session token, until they expire, and the
+active access keys of IAM users made in it (CreateAccessKey), as AWS accepts them.
 
 Refusals use AWS's error codes, in each service protocol's own shape, from the common errors pages:
 https://docs.aws.amazon.com/IAM/latest/APIReference/CommonErrors.html (query protocol: IAM, STS) and
@@ -127,7 +128,8 @@ def verify_sigv4(environ: dict[str, Any], body: bytes, own: SandboxCredentials,
                  now: _dt.datetime | None = None) -> Caller | Refusal:
     """The caller when the request is signed with a key the sandbox issued; else AWS's refusal.
 
-    ``temporary_secret(key)`` gives (secret, session token, expiry) for STS-issued keys.
+    ``temporary_secret(key)`` gives (secret, session token, expiry) for keys the sandbox issued: STS sessions,
+    or IAM users' access keys (session token None).
     """
     header = environ.get("HTTP_AUTHORIZATION")
     if not header and _unsigned_operation(environ, body):
@@ -162,7 +164,10 @@ def verify_sigv4(environ: dict[str, Any], body: bytes, own: SandboxCredentials,
         if issued is None:
             return aws_refusal(protocol, "unknown-key", "The security token included in the request is invalid.")
         secret, expected_token, expires = issued
-        if token is None or not hmac.compare_digest(token, expected_token):
+        if expected_token is None:  # an IAM user's long-term key: no session token may come with it
+            if token is not None:
+                return aws_refusal(protocol, "unknown-key", "The security token included in the request is invalid.")
+        elif token is None or not hmac.compare_digest(token, expected_token):
             return aws_refusal(protocol, "unknown-key", "The security token included in the request is invalid.")
         if (now or _dt.datetime.now(_dt.timezone.utc)) >= expires:
             return aws_refusal(protocol, "expired", "The security token included in the request is expired")
