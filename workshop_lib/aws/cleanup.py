@@ -277,7 +277,11 @@ def _policy(ctx: "Context", e: "LedgerEntry") -> str | None:
         from workshop_lib.aws.resources import paginate
 
         roles = {r["RoleName"] for r in paginate(iam, "list_entities_for_policy", "PolicyRoles", PolicyArn=e.arn)}
-        if not roles & {r.name for r in ctx.settings.of_kind("iam.role")}:  # otherwise IAM's DeleteConflict: retried later
+        adopted = {a.split(":", 1)[1] for a in ctx.settings.adopt if a.startswith("iam.role:")}
+        ours = {r.name for r in ctx.settings.of_kind("iam.role")} - adopted  # roles used as they are stay
+        # IAM refuses to delete a policy that is still attached (DeleteConflict, API_DeletePolicy): keep it when a
+        # role, user or group the workshop does not delete holds it; an own role still holding it is retried later.
+        if roles - ours or policy["AttachmentCount"] > len(roles):
             return f"kept: it is attached to {policy['AttachmentCount']} role(s), user(s) or group(s) the workshop did not make"
     for v in iam.list_policy_versions(PolicyArn=e.arn)["Versions"]:
         if not v["IsDefaultVersion"]:
