@@ -123,6 +123,7 @@ class SandboxApp:
                 return _send(start_response, caller)
             refusal, operation = validate.examine(caller.service, environ, body)
             if refusal is None and operation is not None:
+                _install_for("ssoadmin" if caller.service == "sso" else caller.service)  # before asking what exists
                 refusal = authorize.session_refusal(caller, operation) or authorize.unimplemented(caller.service, operation)
             if refusal is not None:
                 return _send(start_response, refusal)
