@@ -44,7 +44,7 @@ form = ui.start()
 bundle = form._repr_mimebundle_()
 assert "application/vnd.jupyter.widget-view+json" in bundle
 from workshop_lib.aws.session import CALLS
-print(json.dumps({"seconds": time.perf_counter() - t, "imports": imported, "message": form.message_text, "calls": CALLS.total}))
+print(json.dumps({"seconds": time.perf_counter() - t, "imports": imported, "message": form.message.value, "calls": CALLS.total}))
 """
 PROCESS = [sys.executable, "-c", "import workshop_lib"]
 

@@ -119,6 +119,11 @@ SANDBOX_ONLY = {Path("aws/busy_account.py")}
 NOT_AWS = {"event"}
 
 
+def all_actions() -> set[str]:
+    """Every action some chapter needs: what the least-privilege policy grants."""
+    return {need.action for needs in perm.NEEDS.values() for need in needs}
+
+
 def _sources() -> list[Path]:
     return [p for p in PACKAGE.rglob("*.py")
             if not {"sandbox", *NOT_AWS} & set(p.relative_to(PACKAGE).parts) and p.relative_to(PACKAGE) not in SANDBOX_ONLY]
@@ -181,7 +186,7 @@ def test_the_scan_finds_the_calls_we_know_of(boto3_calls):
 
 
 def test_every_boto3_call_in_the_package_is_a_needed_or_optional_action(called_actions):
-    unlisted = called_actions - perm.all_actions() - set(perm.OPTIONAL)
+    unlisted = called_actions - all_actions() - set(perm.OPTIONAL)
     assert not unlisted, f"add these to workshop_lib/aws/permissions.py NEEDS and {perm.POLICY_FILE}: {sorted(unlisted)}"
 
 
@@ -195,13 +200,13 @@ def test_every_action_named_in_an_error_sentence_is_needed_or_optional():
                 if isinstance(first, ast.Constant) and isinstance(first.value, str) and first.value.split(":")[0] in prefixes:
                     named.add(first.value)
     assert named, "no explained(...) labels found: has the error translation moved?"
-    assert named - perm.all_actions() - set(perm.OPTIONAL) == set()
+    assert named - all_actions() - set(perm.OPTIONAL) == set()
 
 
 def test_tagging_on_create_is_granted(boto3_calls):
     for service, method, tags in boto3_calls:
         if tags:
-            assert _tag_action(_action(service, method)) in perm.all_actions(), f"{service}.{method} sends Tags"
+            assert _tag_action(_action(service, method)) in all_actions(), f"{service}.{method} sends Tags"
 
 
 def test_dependent_actions_are_granted_in_the_same_chapter(iam_definition, called_actions):
@@ -218,11 +223,11 @@ def test_nothing_is_granted_that_the_workshop_does_not_call(called_actions, boto
     called = called_actions - set(perm.OPTIONAL)
     dependent = set().union(*(_dependent_actions(iam_definition, a) for a in called))
     tagging = {_tag_action(_action(s, m)) for s, m, tags in boto3_calls if tags}
-    assert perm.all_actions() - called - dependent - tagging == set()
+    assert all_actions() - called - dependent - tagging == set()
 
 
 def test_every_action_exists_in_the_service_authorization_reference(iam_definition):
-    for action in perm.all_actions() | set(perm.OPTIONAL):
+    for action in all_actions() | set(perm.OPTIONAL):
         prefix, name = action.split(":")
         assert name in iam_definition.get(prefix, {}), f"{action} is not a real IAM action"
 
@@ -267,7 +272,7 @@ def _allows(policy: dict, action: str, arn: str, context: dict[str, str]) -> boo
 def test_policy_grants_exactly_the_needed_actions(policy):
     granted = {a for s in policy["Statement"] for a in _listed(s["Action"])}
     assert not any("*" in a for a in granted), "name every action: no wildcards"
-    assert granted == perm.all_actions()
+    assert granted == all_actions()
 
 
 @pytest.mark.parametrize("settings", [

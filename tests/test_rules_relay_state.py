@@ -189,17 +189,17 @@ def test_check_relay_state_rejects_invalid_expected_values():
 def test_parse_relay_state_reads_region_instance_and_destination():
     parsed = parse_relay_state(f"  {CCP}&new_domain=true\n")
     assert parsed == RelayState("us-east-1", ID, "/ccp-v2", "aws", True)
-    assert parsed.destination_key == "ccp"
+    assert parsed.destination == DESTINATIONS["ccp"]
 
 
 def test_parse_relay_state_of_an_admin_url_has_no_destination():
     parsed = parse_relay_state(BASE)
-    assert parsed.destination is None and parsed.destination_key is None
+    assert parsed.destination is None
     assert parsed.url == BASE
 
 
 def test_parse_relay_state_accepts_the_legacy_destination():
-    assert parse_relay_state(BASE + "?destination=%2Fconnect%2Fccp").destination_key == "legacy-ccp"
+    assert parse_relay_state(BASE + "?destination=%2Fconnect%2Fccp").destination == DESTINATIONS["legacy-ccp"]
 
 
 def test_parse_relay_state_of_govcloud_has_no_region():
@@ -227,7 +227,7 @@ def test_relay_state_round_trips(uuid, region, destination, new_domain):
     parsed = parse_relay_state(url)
     assert parsed.instance_id == str(uuid)
     assert parsed.region == (None if region.startswith("us-gov-") else region)
-    assert parsed.destination_key == destination
+    assert parsed.destination == (DESTINATIONS[destination] if destination else None)
     assert parsed.new_domain is new_domain
     assert parsed.url == url
     findings = check_relay_state(url, str(uuid), region)

@@ -61,7 +61,7 @@ def test_every_realworld_metadata_file_parses_with_entity_id_endpoint_and_certif
     report = load_metadata(path.read_bytes(), now=CORPUS_DAY)
     entity_id, not_after = EXPECTED[path.name]
     assert report.entity_id == entity_id
-    assert report.sso_urls and all(url.startswith("https://") for url in report.sso_urls)
+    assert report.sso_endpoints and all(e.location.startswith("https://") for e in report.sso_endpoints)
     assert len(report.certificates) == 1
     cert = report.certificates[0]
     assert f"{cert.not_after:%Y-%m-%d}" == not_after

@@ -6,6 +6,8 @@ with lxml: no <script>, no <img>, no event handler but the workshop's own two (c
 
 from __future__ import annotations
 
+from widget_text import text_of
+
 import pytest
 from lxml import html as lxml_html
 
@@ -199,7 +201,7 @@ def test_the_settings_form_refuses_a_hostile_prefix_and_keeps_the_old_one(tmp_pa
     assert st.load().name_prefix == "team7-"
     form.prefix.value = HOSTILE
     assert st.load().name_prefix == "team7-"
-    assert "cannot be used" in form.message_text and "'<'" in form.message_text
+    assert "cannot be used" in text_of(form.message.value) and "'<'" in text_of(form.message.value)
     assert_inert(form)
 
 

@@ -1,5 +1,6 @@
 """Widgets driven from Python, without a browser: set values, click, read what the learner would see."""
 
+from widget_text import text_of
 import pytest
 
 from workshop_lib import settings as st
@@ -22,7 +23,7 @@ def ctx(tmp_path, monkeypatch):
 def test_pasting_the_seed_arn_shows_which_characters_are_wrong_and_keeps_settings(ctx):
     form = SettingsForm(ctx)
     form.instance_text.value = SEED_ARN
-    assert "not hexadecimal" in form.message_text
+    assert "not hexadecimal" in text_of(form.message.value)
     assert "workshop-error" in form.message.value
     assert st.load().instance_id == ""
 
@@ -33,14 +34,14 @@ def test_pasting_a_good_arn_chooses_the_instance(ctx):
     saved = st.load()
     assert saved.instance_id == "178c75e4-b3de-4839-a6aa-e321ab3f3770"
     assert saved.instance_arn == GOOD_ARN and saved.account_id == "123456789012"
-    assert "chosen" in form.message_text
+    assert "chosen" in text_of(form.message.value)
 
 
 def test_an_arn_from_another_region_is_refused(ctx):
     form = SettingsForm(ctx)
     form.region.value = "eu-west-2"
     form.instance_text.value = GOOD_ARN
-    assert "us-east-1" in form.message_text and "eu-west-2" in form.message_text
+    assert "us-east-1" in text_of(form.message.value) and "eu-west-2" in text_of(form.message.value)
     assert st.load().instance_id == ""
 
 

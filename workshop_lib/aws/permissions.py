@@ -155,11 +155,6 @@ NEEDS: dict[str, tuple[Need, ...]] = {
 }
 
 
-def all_actions() -> set[str]:
-    """Every action some chapter needs: what the least-privilege policy grants."""
-    return {need.action for needs in NEEDS.values() for need in needs}
-
-
 # ---- turning kinds into ARNs -------------------------------------------------------------------
 
 def resource_arns(need: Need, settings: "Settings", account: str, partition: str = "aws") -> list[str]:

@@ -136,17 +136,6 @@ def wait_instance_active(ctx: "Context", timeout: float = 600.0, poll: float = 0
         delay = min(delay * 1.5, 10.0)
 
 
-def profile_ids(ctx: "Context") -> tuple[dict[str, str], dict[str, str]]:
-    """Security and routing profiles of the instance, name → ID."""
-    client = ctx.client("connect")
-    instance_id = ctx.settings.instance_id
-    with explained("connect:ListSecurityProfiles"):
-        security = {p["Name"]: p["Id"] for p in paginate(client, "list_security_profiles", "SecurityProfileSummaryList", InstanceId=instance_id)}
-    with explained("connect:ListRoutingProfiles"):
-        routing = {p["Name"]: p["Id"] for p in paginate(client, "list_routing_profiles", "RoutingProfileSummaryList", InstanceId=instance_id)}
-    return security, routing
-
-
 def connect_users(ctx: "Context") -> dict[str, dict]:
     """Every Connect user of the instance by username (one paginated listing)."""
     with explained("connect:ListUsers"):

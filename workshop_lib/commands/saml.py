@@ -213,7 +213,8 @@ def run_metadata_check(args: argparse.Namespace) -> int:
         _out("IAM would accept it: no")
         return EXIT_FINDINGS
     _out(f"Metadata: {args.file} ({report.characters:,} characters{', with BOM' if report.has_bom else ''})")
-    _out(f"entityID: {_short(report.entity_id or '-')}")
+    _out(f"entityID: {_short(report.entity_id or '-')}"
+         + (" (an IAM Identity Center application)" if report.is_identity_center else ""))
     if report.valid_until:
         _out(f"validUntil: {_when(report.valid_until)}")
     for label, endpoints in (("SSO endpoints", report.sso_endpoints), ("Logout endpoints", report.slo_endpoints)):
@@ -223,7 +224,7 @@ def run_metadata_check(args: argparse.Namespace) -> int:
                 _out(f"  {endpoint.binding_name or '-':14} {_short(endpoint.location or '-')}")
     _out(f"Certificates ({len(report.certificates)}):")
     for cert in report.certificates:
-        _out(f"  Subject:   {_short(cert.subject)}")
+        _out(f"  Subject:   {_short(cert.subject)}" + (" (self-signed, as IdP signing certificates usually are)" if cert.self_signed else ""))
         _out(f"  NotAfter:  {_when(cert.not_after)} ({cert.days_left()} days left)")
         _out(f"  Key:       {cert.key_type} {cert.key_size} bits")
         _out(f"  SHA-256:   {cert.sha256_fingerprint}")

@@ -39,11 +39,6 @@ class RelayState:
     new_domain: bool = False
 
     @property
-    def destination_key(self) -> str | None:
-        """The DESTINATIONS key of the destination ('ccp', …), or None for none or an unlisted one."""
-        return next((key for key, path in DESTINATIONS.items() if path == self.destination), None)
-
-    @property
     def url(self) -> str:
         """The relay state URL, rebuilt in its canonical form."""
         return _build(self.partition, self.region, self.instance_id, self.destination, self.new_domain)

@@ -65,10 +65,6 @@ class MetadataReport:
         return not any(f.code == "F5" and f.severity is Severity.ERROR for f in self.findings)
 
     @property
-    def sso_urls(self) -> list[str]:
-        return list(dict.fromkeys(e.location for e in self.sso_endpoints))
-
-    @property
     def is_identity_center(self) -> bool:
         return bool(self.entity_id and re.match(r"^https://portal\.sso\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/saml/", self.entity_id))
 

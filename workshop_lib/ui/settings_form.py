@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 
 from workshop_lib.ui.widgets import Displayable
 from workshop_lib.errors import WorkshopError
@@ -127,11 +126,7 @@ class SettingsForm(Displayable):
     def _say(self, text: str, kind: str) -> None:
         self.message.value = message_html(text, kind)
 
-    @property
-    def message_text(self) -> str:
-        import re
 
-        return html.unescape(re.sub(r"<[^>]+>", "", self.message.value))
 
 
 def _profiles() -> list[str]:

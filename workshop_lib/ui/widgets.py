@@ -55,12 +55,6 @@ def copy_field(item: CopyValue):
     return W.VBox([W.HTML(tag("b", item.label)), row])
 
 
-def console_link(url: str, label: str = "Open the AWS console"):
-    import ipywidgets as W
-
-    return W.HTML(link_html(url, f"🔗 {label}"))
-
-
 def link_html(url: str, label: str) -> Markup:
     return tag("a", label, href=url, target="_blank", rel="noopener", class_="jupyter-button", style="padding:4px 10px", title=url)
 
@@ -86,6 +80,3 @@ def console_guide(guide: Guide, sandbox: bool = False, action: str = ""):
     return W.VBox(children, layout=W.Layout(padding="0 0 0 12px"))
 
 
-def _md_bold(text: str) -> str:
-    """Kept for callers that render instructions: escapes, then renders **bold** and *italic*."""
-    return bold_markdown(text)
