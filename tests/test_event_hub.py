@@ -1,6 +1,7 @@
 """An event on a real local JupyterHub: four attendees, each a system user with their own server, WORKSHOP_HOME
-and sandbox, run the whole workshop headless at the same time; then they are shown to be isolated, the
-facilitator's view names the one who is stuck, and everything stops.
+and sandbox, run the whole workshop headless at the same time; then they are shown to be isolated (files, and
+each sandbox refusing the others' credentials), the facilitator's view names the one who is stuck, and
+everything stops.
 
 The hub is deploy/jupyterhub_config.py (LocalProcessSpawner) with a dummy authenticator for the test only.
 """
@@ -38,7 +39,7 @@ def event():
     with local_hub(ATTENDEES) as hub:
         api = hub.hub()
         started = time.monotonic()
-        start_servers(hub, timeout=180)
+        start_servers(hub, timeout=300)  # a busy machine (other suites running at once) can take minutes
         hub.tokens = {n: api.token_for(n, "event test", scopes=[f"access:servers!user={n}"]) for n in hub.attendees}
         hub.start_seconds = time.monotonic() - started
         with ThreadPoolExecutor(max_workers=ATTENDEES) as pool:
@@ -93,6 +94,42 @@ def test_no_attendee_can_read_another_attendees_files(event):
     )
     answer = json.loads(_run(event, first, code, timeout=60).stdout.strip().splitlines()[-1])
     assert set(answer.values()) == {"refused"}, answer
+
+
+def test_each_sandbox_refuses_the_other_attendees_credentials(event):
+    """From inside one attendee's kernel: their own sandbox answers their credentials (`sandbox env`); every other
+    attendee's sandbox refuses them, even with the other's own access key id (key ids are not secret)."""
+    first, *others = event.attendees
+    endpoints = {n: json.loads((event.homes[n] / ".connect-sso-workshop" / "sandbox" / "server.json").read_text())["endpoint"] for n in event.attendees}
+    other_keys = {o: _sandbox_env(event, o)["AWS_ACCESS_KEY_ID"] for o in others}
+    code = (
+        "import json, shlex, subprocess, sys\nimport boto3, botocore.exceptions\n"
+        "lines = subprocess.run([sys.executable, '-m', 'workshop_lib.cli', 'sandbox', 'env'], capture_output=True, text=True, check=True).stdout\n"
+        "mine = {k: shlex.split(v)[0] for k, _, v in (l[7:].partition('=') for l in lines.splitlines() if l.startswith('export '))}\n"
+        "def call(endpoint, key, secret):\n"
+        "    sts = boto3.client('sts', endpoint_url=endpoint, region_name='us-east-1', aws_access_key_id=key, aws_secret_access_key=secret)\n"
+        "    try:\n        sts.get_caller_identity(); return 'accepted'\n"
+        "    except botocore.exceptions.ClientError as exc:\n        return exc.response['Error']['Code']\n"
+        f"endpoints, other_keys = {endpoints!r}, {other_keys!r}\n"
+        f"out = {{'own': call(endpoints[{first!r}], mine['AWS_ACCESS_KEY_ID'], mine['AWS_SECRET_ACCESS_KEY'])}}\n"
+        "for name, key in other_keys.items():\n"
+        "    out[name] = call(endpoints[name], mine['AWS_ACCESS_KEY_ID'], mine['AWS_SECRET_ACCESS_KEY'])\n"
+        "    out[name + ' with their key id'] = call(endpoints[name], key, mine['AWS_SECRET_ACCESS_KEY'])\n"
+        "print(json.dumps(out))\n"
+    )
+    execution = _run(event, first, code, timeout=120)
+    answer = json.loads(execution.stdout.strip().splitlines()[-1])
+    print(f"\n{first}'s sandbox credentials: {answer}")
+    assert answer.pop("own") == "accepted", answer  # the credentials are real: the refusals below are not vacuous
+    assert len(answer) == 2 * len(others) and "accepted" not in answer.values(), answer
+
+
+def _sandbox_env(event, name: str) -> dict[str, str]:
+    """`sandbox env` run as the attendee in their own server (the test reads another attendee's key id this way)."""
+    import shlex
+
+    out = _run(event, name, "import subprocess, sys\nprint(subprocess.run([sys.executable, '-m', 'workshop_lib.cli', 'sandbox', 'env'], capture_output=True, text=True, check=True).stdout)", timeout=60).stdout
+    return {k: shlex.split(v)[0] for k, _, v in (line[7:].partition("=") for line in out.splitlines() if line.startswith("export "))}
 
 
 def test_an_attendee_token_opens_only_their_own_server(event):
