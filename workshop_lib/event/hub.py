@@ -95,12 +95,6 @@ class Hub:
                 return users
             offset = page["_pagination"]["next"]["offset"]
 
-    def create_users(self, names: list[str]) -> None:
-        self._ok("POST", "users", {"usernames": names}, expect=(201,))
-
-    def start_server(self, name: str) -> None:
-        self._ok("POST", f"users/{urllib.parse.quote(name)}/server", expect=(201, 202, 400))
-
     def stop_server(self, name: str) -> None:
         self._ok("DELETE", f"users/{urllib.parse.quote(name)}/server", expect=(202, 204, 400))
 
