@@ -66,6 +66,25 @@ def run_script(name: str, *extra: str) -> tuple[int, str, float]:
     return proc.wait(), "".join(lines), time.perf_counter() - started
 
 
+def _kept(path: Path, rerun: set[str]) -> tuple[list[str], list[str]]:
+    """The goal rows and figure sections of RESULTS.md for scripts not run this time (``--only`` merges)."""
+    if not path.exists():
+        return [], []
+    text = path.read_text(encoding="utf-8")
+    rows = [line for line in text.splitlines() if line.startswith("| ") and line.split(" | ")[0][2:] not in rerun
+            and line.split(" | ")[0][2:].endswith(".py")]
+    sections, current, keep = [], [], False
+    for line in text.split("## Every figure, as each script printed it", 1)[-1].splitlines()[1:]:
+        if line.startswith("### "):
+            if keep:
+                sections += current
+            current, keep = [], line[4:].split(" ", 1)[0] not in rerun
+        current.append(line)
+    if keep:
+        sections += current
+    return rows, sections
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--only", nargs="+", help="run only these scripts (names with or without .py)")
@@ -89,16 +108,21 @@ def main() -> int:
         print(f"\nsmoke run: {len(outputs) - len(failed)} of {len(outputs)} scripts worked" + (f"; failed: {', '.join(failed)}" if failed else ""))
         return 1 if failed else 0
     box = machine()
-    lines = [f"# Benchmark results", "", f"Run {started.isoformat()} with `make bench` (bench/run_all.py), against the embedded sandbox.", "",
-             "## Machine", "", "| | |", "|---|---|"]
+    kept_rows, kept_sections = _kept(RESULTS, {name for name, *_ in outputs}) if args.only else ([], [])
+    when = f"Run {started.isoformat()} with `make bench` (bench/run_all.py), against the embedded sandbox."
+    if args.only:
+        when = f"Updated {started.isoformat()} with `bench/run_all.py --only {' '.join(wanted)}`; the other scripts' figures are from earlier runs."
+    lines = ["# Benchmark results", "", when, "", "## Machine", "", "| | |", "|---|---|"]
     lines += [f"| {k} | {v} |" for k, v in box.items()]
     lines += ["", "## Goals", "", "| script | figure | measured | goal | met |", "|---|---|---|---|---|"]
+    lines += kept_rows
     for name, code, output, _s in outputs:
         for label, value, target, met in goal_rows(output):
             lines.append(f"| {name} | {label} | {value} | {target} | {'yes' if met else '**no**'} |")
         if code:
             lines.append(f"| {name} | (the script failed, exit {code}) | | | **no** |")
     lines += ["", "## Every figure, as each script printed it", ""]
+    lines += kept_sections
     for name, code, output, seconds in outputs:
         lines += [f"### {name} ({seconds:.0f} s{'' if not code else f', exit {code}'})", "", "```", output.rstrip(), "```", ""]
     RESULTS.write_text("\n".join(lines) + "\n", encoding="utf-8")
