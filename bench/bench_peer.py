@@ -31,44 +31,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import ROOT, goal, parse_args, perform_chapters  # noqa: E402
 
-PEER_SCRIPT = r"""set -euo pipefail
-ACCOUNT=$(aws sts get-caller-identity --query Account --output text)
-ID=$(aws connect create-instance --identity-management-type SAML --instance-alias "peer-$RANDOM$RANDOM" \
-      --inbound-calls-enabled --outbound-calls-enabled --query Id --output text)
-until [ "$(aws connect describe-instance --instance-id "$ID" --query Instance.InstanceStatus --output text)" = ACTIVE ]; do
-  sleep 1
-done
-INSTANCE_ARN="arn:aws:connect:$AWS_REGION:$ACCOUNT:instance/$ID"
-sed "s|INSTANCE_ARN|$INSTANCE_ARN|" policy.template.json > policy.json
-PROVIDER=$(aws iam create-saml-provider --name PeerAgentAccess --saml-metadata-document file://metadata.xml \
-      --query SAMLProviderArn --output text)
-sed "s|PROVIDER_ARN|$PROVIDER|" trust.template.json > trust.json
-POLICY=$(aws iam create-policy --policy-name PeerSSOPolicy --policy-document file://policy.json --query Policy.Arn --output text)
-aws iam create-role --role-name PeerAgentAccessRole --assume-role-policy-document file://trust.json \
-      --max-session-duration 43200 > /dev/null
-aws iam attach-role-policy --role-name PeerAgentAccessRole --policy-arn "$POLICY"
-read -r IDC_ARN STORE <<< "$(aws sso-admin list-instances --query 'Instances[0].[InstanceArn,IdentityStoreId]' --output text)"
-APP=$(aws sso-admin list-applications --instance-arn "$IDC_ARN" \
-      --query "Applications[?Name=='Amazon Connect - Agent'].ApplicationArn | [0]" --output text)
-GROUP=$(aws identitystore create-group --identity-store-id "$STORE" --display-name PeerAgents --query GroupId --output text)
-for n in 1 2; do
-  USER=$(aws identitystore create-user --identity-store-id "$STORE" --user-name "peer$n@example.com" \
-        --display-name "Peer $n" --name "GivenName=Peer,FamilyName=$n" \
-        --emails "Value=peer$n@example.com,Type=work,Primary=true" --query UserId --output text)
-  aws identitystore create-group-membership --identity-store-id "$STORE" --group-id "$GROUP" \
-        --member-id "UserId=$USER" > /dev/null
-done
-aws sso-admin create-application-assignment --application-arn "$APP" --principal-id "$GROUP" --principal-type GROUP
-PROFILE=$(aws connect list-security-profiles --instance-id "$ID" \
-      --query "SecurityProfileSummaryList[?Name=='Agent'].Id | [0]" --output text)
-ROUTING=$(aws connect list-routing-profiles --instance-id "$ID" --query "RoutingProfileSummaryList[0].Id" --output text)
-for n in 1 2; do
-  aws connect create-user --instance-id "$ID" --username "peer$n@example.com" \
-      --identity-info "FirstName=Peer,LastName=$n" --phone-config PhoneType=SOFT_PHONE \
-      --security-profile-ids "$PROFILE" --routing-profile-id "$ROUTING" > /dev/null
-done
-echo "peer done: instance $ID"
-"""
+# The same script tests/test_sandbox_aws_cli.py runs: one source for the AWS CLI half of the workshop.
+PEER_SCRIPT = (Path(__file__).resolve().parent / "aws_cli_agent_half.sh").read_text(encoding="utf-8")
 
 
 def cli_env(home: Path) -> dict[str, str]:
@@ -151,8 +115,9 @@ def peer_run(home: Path, work: Path, calls_limit: int | None) -> tuple[float, bo
     trust = saml_trust_policy("arn:aws:iam::123456789012:saml-provider/PeerAgentAccess", region)
     (work / "trust.template.json").write_text(json.dumps(trust).replace("arn:aws:iam::123456789012:saml-provider/PeerAgentAccess", "PROVIDER_ARN"), encoding="utf-8")
     script = PEER_SCRIPT
-    if calls_limit is not None:  # smoke: the first calls only
-        script = "\n".join(script.splitlines()[: calls_limit]) + "\necho peer done\n"
+    if calls_limit is not None:  # smoke: the first calls only (after the comment lines)
+        lines = [line for line in script.splitlines() if not line.startswith("#")]
+        script = "\n".join(lines[:calls_limit]) + "\necho peer done\n"
     (work / "peer.sh").write_text(script, encoding="utf-8")
     env = cli_env(home)
     env["PATH"] = f"{Path(aws_cli()).parent}{os.pathsep}{env.get('PATH', '')}"

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from workshop_lib import cli
-from workshop_lib.edge import EXIT_INTERRUPTED, EXIT_USAGE, as_html, explain
+from workshop_lib.edge import EXIT_INTERRUPTED, EXIT_USAGE, explain
+from workshop_lib.ui.widgets import error_html
 from workshop_lib.errors import AwsError, InputError
 
 
@@ -48,9 +49,10 @@ def test_a_file_problem_names_the_file():
 
 
 def test_the_notebook_message_escapes_everything_and_hides_the_detail_in_a_disclosure():
-    page = as_html(_raised(ValueError("<img src=x onerror=alert(1)>")))
+    page = error_html(_raised(ValueError("<img src=x onerror=alert(1)>")))
     assert "<img" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
     assert "<details><summary>Technical detail</summary>" in page and "Traceback" in page.split("<details>", 1)[1]
+    assert page.count("<img") == 0 and "onerror=alert" in page  # shown as text, in the sentence and the detail
 
 
 def test_a_notebook_cell_shows_a_sentence_whatever_goes_wrong():

@@ -2,7 +2,7 @@
 
 In the spirit of aws/graph-notebook's ``display_exceptions``: a WorkshopError already is a sentence; a botocore
 error is translated by ``aws.errors``; anything else is named in plain words, and its technical detail (the
-traceback) is kept for a disclosure in the notebook or ``CONNECT_SSO_WORKSHOP_DEBUG=1`` in a terminal.
+traceback) is kept for a disclosure in the notebook (``ui.widgets.error_html``) or ``CONNECT_SSO_WORKSHOP_DEBUG=1`` in a terminal.
 Exit codes: 0 success, 1 failure or findings, 2 usage (a wrong value), 130 interrupted.
 """
 
@@ -65,16 +65,3 @@ def _from_botocore(exc: BaseException) -> WorkshopError | None:
 
         return translate(exc)
     return None
-
-
-def as_html(exc: BaseException) -> str:
-    """The sentence as a notebook message, with the technical detail behind a disclosure (escaped)."""
-    import html
-
-    told = explain(exc)
-    colour = "#d93025" if told.exit_code != EXIT_INTERRUPTED else "#e37400"
-    sentence = html.escape(told.sentence).replace("\n", "<br>")
-    detail = (f"<details><summary>Technical detail</summary><pre style='white-space:pre-wrap'>{html.escape(told.detail)}</pre></details>"
-              if told.detail else "")
-    return (f'<div class="workshop-message workshop-error" style="border-left:4px solid {colour};padding:4px 8px">'
-            f"{sentence}{detail}</div>")

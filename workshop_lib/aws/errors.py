@@ -10,8 +10,8 @@ from workshop_lib.errors import AwsError, WorkshopError
 
 # Every access-denied error code the services the workshop calls can answer (the one list).
 DENIED_CODES = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedException", "AuthorizationError"}
-_EXPIRED = {"ExpiredToken", "ExpiredTokenException", "RequestExpired", "TokenRefreshRequired"}
-_BAD_KEYS = {"InvalidClientTokenId", "UnrecognizedClientException", "SignatureDoesNotMatch", "InvalidAccessKeyId"}
+EXPIRED_CODES = {"ExpiredToken", "ExpiredTokenException", "RequestExpired", "TokenRefreshRequired"}
+BAD_KEY_CODES = {"InvalidClientTokenId", "UnrecognizedClientException", "SignatureDoesNotMatch", "InvalidAccessKeyId"}
 _THROTTLED = {"Throttling", "ThrottlingException", "TooManyRequestsException", "RequestLimitExceeded", "SlowDown"}
 _ACTION_IN_MESSAGE = re.compile(r"perform:?\s+([a-z0-9-]+:[A-Za-z0-9*]+)")
 
@@ -60,9 +60,9 @@ def translate(exc: BaseException, action: str = "") -> WorkshopError:
                 fix=f"Ask your administrator to allow {denied_action}, or use a profile with more permissions (see docs/least-privilege-policy.json).",
                 code=code,
             )
-        if code in _EXPIRED:
+        if code in EXPIRED_CODES:
             return AwsError("Your AWS credentials have expired.", fix="Sign in again (`aws sso login` or refresh your keys), then re-run the cell.", code=code)
-        if code in _BAD_KEYS:
+        if code in BAD_KEY_CODES:
             return AwsError("AWS does not recognise these credentials.", fix="Check the profile chosen in 00_start_here; its keys may have been deleted or mistyped.", code=code)
         if code in _THROTTLED:
             return AwsError(f"AWS kept throttling {op} even after retries.", fix="Wait a minute and re-run the cell; nothing was lost.", code=code)

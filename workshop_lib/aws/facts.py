@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional
 
-from workshop_lib.aws.paging import MAX_PAGE, page_config
+from workshop_lib.aws.errors import BAD_KEY_CODES, EXPIRED_CODES
+from workshop_lib.aws.iam_facts import read_iam
+from workshop_lib.aws.paging import page_config
 from workshop_lib.aws.snapshot import (ApplicationFacts, ConnectUser, ConsoleSettingsProvider, Facts, GroupFacts, IdcUser,
-                                       IdentityCenterFacts, InstanceFacts, OrganizationFacts, PolicyDocument, ProviderFacts,
-                                       RoleFacts, Unreadable, chains_from, metadata_for)
+                                       IdentityCenterFacts, InstanceFacts, OrganizationFacts, Unreadable, chains_from, metadata_for)
 from workshop_lib.errors import WorkshopError
 
 if TYPE_CHECKING:
@@ -23,8 +24,7 @@ if TYPE_CHECKING:
 MAX_ADMIN_PROBES = 5
 
 _MISSING = {"ResourceNotFoundException", "NoSuchEntity", "NoSuchEntityException", "AWSOrganizationsNotInUseException"}
-_FATAL = {"ExpiredToken", "ExpiredTokenException", "RequestExpired", "InvalidClientTokenId", "UnrecognizedClientException",
-          "SignatureDoesNotMatch", "InvalidAccessKeyId"}
+_FATAL = EXPIRED_CODES | BAD_KEY_CODES  # credentials that cannot work: stop reading, say why
 _NOT_IMPLEMENTED = {"500", "404", "501", "NotImplemented", "InternalFailure", "InternalServerError"}
 
 ClientFactory = Callable[[str], Any]
@@ -138,7 +138,7 @@ def gather_facts(
     )
     reader = _Reader(client, page_size, facts.unreadable)
     _read_instance(reader, facts)
-    _read_iam(reader, facts)
+    read_iam(reader, facts)
     _read_identity_center(reader, facts)
     _read_connect_users(reader, facts)
     _read_app_inputs(facts, metadata or {}, console_settings)
@@ -169,137 +169,6 @@ def _read_instance(reader: _Reader, facts: Facts) -> None:
         access_url=inst.get("InstanceAccessUrl", ""),
     )
     facts.account_id = _account_from_arn(facts.instance.arn) or facts.account_id
-
-
-def _document(value: Any) -> Optional[dict]:
-    """A policy document as a dict (see rules.iam_documents.load_policy), or None when it is not one."""
-    from workshop_lib.rules.iam_documents import load_policy
-
-    if not isinstance(value, (dict, str)):
-        return None
-    try:
-        return load_policy(value)
-    except WorkshopError:
-        return None
-
-
-def _read_iam(reader: _Reader, facts: Facts) -> None:
-    partition = facts.partition
-    if not facts.account_id:
-        ident = reader.call("sts:GetCallerIdentity", lambda: reader.client("sts").get_caller_identity())
-        facts.account_id = (ident or {}).get("Account", "")
-    account = facts.account_id
-    iam = lambda: reader.client("iam")  # noqa: E731 - created on first use
-    for side, chain in facts.chains.items():
-        arn = f"arn:{partition}:iam::{account}:saml-provider/{chain.provider}" if account else ""
-        provider = ProviderFacts(chain.provider, arn)
-        if arn:
-            got = reader.call("iam:GetSAMLProvider", lambda arn=arn: iam().get_saml_provider(SAMLProviderArn=arn))
-            if got:
-                provider.found = True
-                provider.metadata = got.get("SAMLMetadataDocument", "") or ""
-                provider.encryption_mode = got.get("AssertionEncryptionMode", "") or ""
-                provider.private_keys = len(got.get("PrivateKeyList") or [])
-        facts.providers[side] = provider
-
-    wanted = {chain.role for chain in facts.chains.values()}
-    roles = _roles_from_details(reader, facts, wanted)
-    from_details = roles is not None
-    if roles is None:  # denied or unsupported: read the two roles one by one
-        roles = {name: _role_one_by_one(reader, name) for name in wanted}
-    for side, chain in facts.chains.items():
-        facts.roles[side] = roles.get(chain.role) or RoleFacts(chain.role)
-    for role in {r.name: r for r in facts.roles.values() if from_details and r.found and not r.max_session_duration}.values():
-        # GetAccountAuthorizationDetails' RoleDetail has no MaxSessionDuration: GetRole has (F22).
-        got = reader.call("iam:GetRole", lambda name=role.name: iam().get_role(RoleName=name))
-        if got:
-            role.max_session_duration = int(got["Role"].get("MaxSessionDuration") or 0)
-
-
-def _roles_from_details(reader: _Reader, facts: Facts, wanted: set[str]) -> Optional[dict[str, RoleFacts]]:
-    """Every role and customer-managed policy in one paginated call (get_account_authorization_details)."""
-    before = len(reader.unreadable)
-    roles_raw: list[dict] = []
-    policies_raw: list[dict] = []
-
-    def run() -> bool:
-        paginator = reader.client("iam").get_paginator("get_account_authorization_details")
-        size = MAX_PAGE[("iam", "get_account_authorization_details")]
-        for page in paginator.paginate(Filter=["Role", "LocalManagedPolicy"], PaginationConfig={"PageSize": size}):
-            roles_raw.extend(page.get("RoleDetailList", []) or [])
-            policies_raw.extend(page.get("Policies", []) or [])
-        return True
-
-    if not reader.call("iam:GetAccountAuthorizationDetails", run):
-        del reader.unreadable[before:]  # fall back quietly; the per-role reads report their own problems
-        return None
-    documents: dict[str, dict] = {}
-    for policy in policies_raw:
-        default = policy.get("DefaultVersionId")
-        for version in policy.get("PolicyVersionList", []) or []:
-            if version.get("IsDefaultVersion") or version.get("VersionId") == default:
-                doc = _document(version.get("Document"))
-                if doc is not None and policy.get("Arn"):
-                    documents[policy["Arn"]] = doc
-    found: dict[str, RoleFacts] = {}
-    for raw in roles_raw:
-        name = raw.get("RoleName", "")
-        if name not in wanted:
-            continue
-        role = _role_facts(name, raw)
-        for inline in raw.get("RolePolicyList", []) or []:
-            role.policies.append(
-                PolicyDocument(inline.get("PolicyName", ""), "", _document(inline.get("PolicyDocument")), True)
-            )
-        for attached in raw.get("AttachedManagedPolicies", []) or []:
-            arn = attached.get("PolicyArn", "")
-            doc = documents.get(arn)
-            if doc is None:  # an AWS-managed policy: not in the LocalManagedPolicy listing
-                doc = _managed_policy_document(reader, arn)
-            role.policies.append(PolicyDocument(attached.get("PolicyName", arn.rsplit("/", 1)[-1]), arn, doc))
-        found[name] = role
-    return found
-
-
-def _role_facts(name: str, raw: dict) -> RoleFacts:
-    """A role as GetRole or GetAccountAuthorizationDetails describe it, before its policies are added."""
-    return RoleFacts(name, True, raw.get("Arn", ""), raw.get("RoleId", ""), raw.get("Path", "/"), _document(raw.get("AssumeRolePolicyDocument")),
-                     max_session_duration=int(raw.get("MaxSessionDuration") or 0))
-
-
-def _managed_policy_document(reader: _Reader, arn: str) -> Optional[dict]:
-    iam = reader.client("iam")
-    policy = reader.call("iam:GetPolicy", lambda: iam.get_policy(PolicyArn=arn))
-    if not policy:
-        return None
-    version = policy["Policy"].get("DefaultVersionId", "v1")
-    got = reader.call("iam:GetPolicyVersion", lambda: iam.get_policy_version(PolicyArn=arn, VersionId=version))
-    return _document(got["PolicyVersion"].get("Document")) if got else None
-
-
-def _role_one_by_one(reader: _Reader, name: str) -> RoleFacts:
-    iam = reader.client("iam")
-    got = reader.call("iam:GetRole", lambda: iam.get_role(RoleName=name))
-    if not got:
-        return RoleFacts(name)
-    raw = got["Role"]
-    role = _role_facts(name, raw)
-    attached = (
-        reader.pages(
-            "iam", "list_attached_role_policies", "iam:ListAttachedRolePolicies", "AttachedPolicies", RoleName=name
-        )
-        or []
-    )
-    for item in attached:
-        arn = item.get("PolicyArn", "")
-        role.policies.append(PolicyDocument(item.get("PolicyName", ""), arn, _managed_policy_document(reader, arn)))
-    inline = reader.pages("iam", "list_role_policies", "iam:ListRolePolicies", "PolicyNames", RoleName=name) or []
-    for policy_name in inline:
-        got = reader.call("iam:GetRolePolicy", lambda p=policy_name: iam.get_role_policy(RoleName=name, PolicyName=p))
-        role.policies.append(
-            PolicyDocument(policy_name, "", _document(got.get("PolicyDocument")) if got else None, True)
-        )
-    return role
 
 
 def _read_identity_center(reader: _Reader, facts: Facts) -> None:

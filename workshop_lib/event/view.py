@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -59,14 +58,13 @@ def _fit(value: str, width: int) -> str:
 
 
 def html_table(rows: list["AttendeeStatus"]) -> str:
-    head = "".join(f"<th style='text-align:left'>{html.escape(c)}</th>" for c in COLUMNS)
-    body = []
-    for r in rows:
-        colour = "#fdecea" if (r.progress and r.progress.stuck) else "#e8f5e9" if (r.progress and r.progress.finished) else ""
-        tds = "".join(f"<td>{html.escape(v)}</td>" for v in row_cells(r))
-        body.append(f"<tr style='background:{colour}'>{tds}</tr>")
+    """The attendees' table as HTML, every value escaped (ui.markup): stuck rows red, finished rows green."""
+    from workshop_lib.ui.markup import join, table, tag
+
+    styles = ["background:#fdecea" if (r.progress and r.progress.stuck) else "background:#e8f5e9" if (r.progress and r.progress.finished)
+              else "" for r in rows]
     total = ", ".join(f"{k}: {v}" for k, v in counts(rows).items())
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table><p>{html.escape(total)}</p>"
+    return join([table(COLUMNS, [row_cells(r) for r in rows], row_styles=styles), tag("p", total)])
 
 
 def live_view(hub: "Hub"):
@@ -74,9 +72,10 @@ def live_view(hub: "Hub"):
     import ipywidgets as widgets
 
     from workshop_lib.errors import WorkshopError
+    from workshop_lib.ui.markup import tag
 
     out = widgets.HTML()
-    button = widgets.Button(description="Refresh", icon="refresh")
+    button = widgets.Button(description="Refresh", icon="refresh", tooltip="Read every attendee's status again")
     note = widgets.HTML()
 
     def refresh(_=None) -> None:
@@ -85,7 +84,7 @@ def live_view(hub: "Hub"):
             out.value = html_table(hub.statuses())
             note.value = ""
         except WorkshopError as exc:
-            note.value = f"<b>{html.escape(exc.describe())}</b>"
+            note.value = tag("b", exc.describe())
         finally:
             button.disabled = False
 

@@ -6,7 +6,8 @@ Pure functions over bytes and text; lxml, cryptography and signxml load only whe
 from workshop_lib.saml.inspect import Inspection, inspect_response
 from workshop_lib.saml.judge import judge_response
 from workshop_lib.saml.metadata import MetadataReport, load_metadata
-from workshop_lib.saml.response import SamlResponse, decode_response, parse_response
+from workshop_lib.saml.decode import decode_response
+from workshop_lib.saml.response import SamlResponse, parse_response
 from workshop_lib.saml.signature import VerifiedResponse, verify_response
 
 __all__ = [

@@ -15,7 +15,8 @@ from workshop_lib.saml._time import aware
 from workshop_lib.saml.certificates import CertificateInfo, describe_certificate
 from workshop_lib.saml.judge import issuer_mismatch
 from workshop_lib.saml.metadata import MetadataReport, load_metadata
-from workshop_lib.saml.response import SamlResponse, decode_response, response_from_element
+from workshop_lib.saml.decode import decode_response
+from workshop_lib.saml.response import SamlResponse, response_from_element
 
 ASSERTION_NS = structure.ASSERTION_NS
 DSIG_NS = structure.DSIG_NS

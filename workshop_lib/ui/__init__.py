@@ -23,9 +23,9 @@ def _friendly(fn: Callable) -> Callable:
         except Exception as exc:  # noqa: BLE001 - the notebook's edge: a sentence, the detail behind a disclosure
             import ipywidgets as W
 
-            from workshop_lib.edge import as_html
+            from workshop_lib.ui.widgets import error_html
 
-            return W.HTML(as_html(exc))
+            return W.HTML(error_html(exc))
 
     return wrapper
 

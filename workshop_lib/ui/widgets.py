@@ -80,3 +80,14 @@ def console_guide(guide: Guide, sandbox: bool = False, action: str = ""):
     return W.VBox(children, layout=W.Layout(padding="0 0 0 12px"))
 
 
+def error_html(exc: BaseException) -> Markup:
+    """Any exception as a notebook message (workshop_lib.edge): the sentence, and the traceback behind a disclosure."""
+    from workshop_lib.edge import EXIT_INTERRUPTED, explain
+
+    told = explain(exc)
+    colour = "#e37400" if told.exit_code == EXIT_INTERRUPTED else "#d93025"
+    lines = told.sentence.split("\n")
+    sentence = join([lines[0], *(join([Markup("<br>"), line]) for line in lines[1:])])
+    detail = tag("details", join([tag("summary", "Technical detail"), tag("pre", told.detail, style="white-space:pre-wrap")])) if told.detail else ""
+    return tag("div", join([sentence, detail]), class_="workshop-message workshop-error",
+               style=f"border-left:4px solid {colour};padding:4px 8px")
