@@ -27,7 +27,7 @@ ALLOWED: dict[str, set[str]] = {
     "sandbox": {"sandbox.client"},  # the package itself re-exports nothing from the server half
     "aws.session": FOUNDATION | {"rules", "settings", "sandbox.client", "aws.paging", "aws.errors"},
     "aws.paging": set(),
-    "aws.errors": FOUNDATION,
+    "aws.errors": FOUNDATION | {"rules"},  # a failed connection to a Region without the service: the Region rule says so
     "context": {"settings", "aws.session"},
     "aws": FOUNDATION | {"rules", "saml", "settings", "sandbox.client", "aws.session", "aws.paging", "aws.errors", "context",
                          "metadata_files"},  # cleanup removes the downloaded metadata files (which import only saml, settings)

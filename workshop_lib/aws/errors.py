@@ -37,6 +37,9 @@ def translate(exc: BaseException, action: str = "") -> WorkshopError:
     if isinstance(exc, (bx.SSOTokenLoadError, bx.UnauthorizedSSOTokenError, bx.TokenRetrievalError)):
         return AwsError("Your AWS SSO sign-in for this profile has expired.", fix="Run `aws sso login --profile NAME` in a terminal, then re-run the cell.")
     if isinstance(exc, (bx.EndpointConnectionError, bx.ConnectTimeoutError, bx.ConnectionClosedError, bx.ReadTimeoutError)):
+        absent = _not_offered_there(exc)
+        if absent is not None:
+            return absent
         url = getattr(exc, "kwargs", {}).get("endpoint_url", "")
         during = f" ({action} got no answer)" if action else ""
         if url.startswith(("http://127.0.0.1", "http://localhost")):
@@ -73,6 +76,44 @@ def translate(exc: BaseException, action: str = "") -> WorkshopError:
     if isinstance(exc, bx.BotoCoreError):
         return AwsError(f"{action or 'The AWS call'} failed: {exc}.", fix="Re-run the cell; if it keeps failing, run the doctor.")
     return AwsError(f"{action or 'The AWS call'} failed unexpectedly: {exc}.", fix="Re-run the cell; if it keeps failing, please report it.")
+
+
+_SCOPE = re.compile(r"Credential=[^/,\s]+/\d{8}/([a-z0-9-]+)/([a-z0-9-]+)/aws4_request")
+_AWS_HOST = re.compile(r"^https?://([a-z0-9-]+)\.([a-z]{2}(?:-[a-z]+)+-\d+)\.amazonaws\.com(?:\.cn)?(?:[/:]|$)")
+_REGIONAL = {"connect": "connect", "sso": "sso-admin", "identitystore": "identitystore", "sts": "sts"}
+
+
+def _not_offered_there(exc: BaseException) -> WorkshopError | None:
+    """A connection failure for a Region where the service has no endpoint, as the Region rule's own sentence.
+
+    On AWS the endpoint's name (connect.eu-west-1.amazonaws.com) does not resolve: EndpointConnectionError, whose
+    URL names the service and Region. The sandbox ends such a request unanswered: ConnectionClosedError, whose
+    request is signed for the Region (SigV4 credential scope). Where AWS lists the endpoints:
+    https://docs.aws.amazon.com/general/latest/gr/connect_region.html (botocore's endpoint data, rules/regions).
+    """
+    from workshop_lib.errors import InputError
+    from workshop_lib.rules.regions import region_description, validate_region
+
+    request = getattr(exc, "request", None)
+    authorization = request.headers.get("Authorization") if request is not None else None
+    if isinstance(authorization, bytes):
+        authorization = authorization.decode("ascii", "replace")
+    found = _SCOPE.search(authorization or "")
+    if found is not None:
+        region, signing_name = found.groups()
+    else:
+        host = _AWS_HOST.match(str(getattr(exc, "kwargs", {}).get("endpoint_url", "")))
+        if host is None:
+            return None
+        signing_name, region = host.groups()
+    service = _REGIONAL.get(signing_name)
+    if service is None or not region_description(region):
+        return None  # a Region botocore does not know may be newer than its data: a network problem, as far as we know
+    try:
+        validate_region(region, service)
+    except InputError as refused:
+        return refused
+    return None
 
 
 def _invalid_parameters(report: str) -> str:

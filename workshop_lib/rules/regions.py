@@ -75,6 +75,11 @@ def connect_regions(partition: str = "aws") -> list[str]:
     return all_regions(partition, "connect")
 
 
+def offered_in(region: str, service: str) -> bool:
+    """Whether botocore's endpoint data gives ``service`` an endpoint in ``region``, in any partition."""
+    return any(region in regions for key, regions in SERVICE_REGIONS.items() if key.split(" ", 1)[1] == service)
+
+
 def partition_of(region: str) -> str:
     """The partition ('aws', 'aws-us-gov', …) a Region belongs to."""
     known = _every_region().get(region)

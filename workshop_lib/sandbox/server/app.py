@@ -108,6 +108,9 @@ class SandboxApp:
                 refusal = body
         if refusal is not None:
             return _send(start_response, refusal)
+        absent = None if path.startswith("/_sandbox/") else guard.region_not_offered(environ)
+        if absent is not None:
+            _hang_up(environ, f"{absent[0]} is not offered in {absent[1]}")
         if path.startswith("/_sandbox/"):
             given = environ.get("HTTP_X_SANDBOX_TOKEN") or ""
             if not hmac.compare_digest(given.encode(), self.token.encode()):
@@ -255,6 +258,20 @@ def _read_body(environ: dict[str, Any]) -> bytes | guard.Refusal:
     environ["wsgi.input"] = io.BytesIO(data)
     environ["CONTENT_LENGTH"] = str(len(data))
     return data
+
+
+def _hang_up(environ: dict[str, Any], why: str) -> None:
+    """End the connection without an answer, as a Region without the service has no endpoint to give one
+    (:func:`guard.region_not_offered`). werkzeug treats the ConnectionAbortedError as a dropped connection: it
+    writes nothing and logs nothing; the server keeps serving every other connection."""
+    import socket
+
+    log.info("closed a request unanswered: %s (AWS has no endpoint there)", why)
+    connection = environ.get("werkzeug.socket")
+    if connection is not None:
+        with contextlib.suppress(OSError):
+            connection.shutdown(socket.SHUT_RDWR)
+    raise ConnectionAbortedError(why)
 
 
 def _too_large() -> guard.Refusal:

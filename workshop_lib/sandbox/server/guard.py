@@ -10,6 +10,9 @@ Refusals use AWS's error codes, in each service protocol's own shape, from the c
 https://docs.aws.amazon.com/IAM/latest/APIReference/CommonErrors.html (query protocol: IAM, STS) and
 https://docs.aws.amazon.com/singlesignon/latest/APIReference/CommonErrors.html (JSON services), and
 the SigV4 reference: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv-troubleshooting.html
+
+A request signed for a Region where its service has no endpoint is not answered at all
+(:func:`region_not_offered`): see that function for why.
 """
 
 from __future__ import annotations
@@ -100,6 +103,43 @@ def aws_error(protocol: str, code: str, message: str, status: int) -> Refusal:
     content_type = "application/x-amz-json-1.1" if protocol == "json" else "application/json"
     return Refusal(status, [("Content-Type", content_type), ("x-amzn-RequestId", request_id),
                             ("x-amzn-ErrorType", code)], json.dumps(payload).encode("utf-8"))
+
+
+# ---- Regions without the service -----------------------------------------------------------------
+
+# Regional services by SigV4 signing name -> their botocore endpoint name (rules/_region_table lists their Regions).
+# IAM and Organizations have one global endpoint per partition, so no Region lacks them.
+_REGIONAL = {"connect": "connect", "sso": "sso-admin", "identitystore": "identitystore", "sts": "sts"}
+
+
+def region_not_offered(environ: dict[str, Any]) -> tuple[str, str] | None:
+    """(service, Region) when an AWS request is signed for a Region where that service has no endpoint.
+
+    AWS lists the endpoints of each service by Region ("Amazon Connect endpoints and quotas",
+    https://docs.aws.amazon.com/general/latest/gr/connect_region.html; botocore's endpoint data, which
+    rules/_region_table.py is generated from, lists the same Regions). Elsewhere there is no endpoint to answer:
+    the client's request never reaches AWS, and botocore raises EndpointConnectionError ("Could not connect to
+    the endpoint URL: https://connect.eu-west-1.amazonaws.com/…") once the name fails to resolve. AWS's own
+    pages say only that "errors or unexpected results might occur if an AWS service isn't available for your
+    specified AWS Region" (https://docs.aws.amazon.com/cli/latest/userguide/troubleshooting.html); the DNS
+    failure is what clients report, not a documented answer, and was not observed from this project.
+
+    The sandbox has one address for every Region, so it cannot fail the name lookup. The nearest thing a client
+    pointed at it with endpoint_url can observe is a connection that ends with no answer: the caller hangs up
+    (see ``app``), and botocore raises ConnectionClosedError, a connection failure it retries and then reports
+    just as it does a failed lookup, instead of any HTTP answer that AWS would never send. The Region is read
+    from the signature's credential scope, before the signature is checked, as the lookup happens before AWS
+    could check anything.
+    """
+    match = _AUTH_RE.match((environ.get("HTTP_AUTHORIZATION") or "").strip())
+    if match is None:
+        return None  # unsigned (AssumeRoleWithSAML): the Region is only in the host name, which is ours
+    service = _REGIONAL.get(match["service"])
+    if service is None:
+        return None
+    from workshop_lib.rules.regions import offered_in
+
+    return None if offered_in(match["region"], service) else (service, match["region"])
 
 
 # ---- Host and Origin ------------------------------------------------------------------------------
