@@ -36,8 +36,15 @@ MESSAGES = {
 # (https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRoleWithSAML.html, Errors).
 STS_CODES = {"F1": "InvalidIdentityToken", "F2": "AccessDenied", "F13": "AccessDenied", "F3": "InvalidIdentityToken",
              "F4": "InvalidIdentityToken", "F6": "InvalidIdentityToken", "F7": "InvalidIdentityToken",
-             "expired": "ExpiredTokenException", "F22": "ValidationError", "redeem": "InvalidIdentityToken"}
-# "Token must be redeemed within 5 minutes of issuance" (the assertion's IssueInstant), as STS answers a replay.
+             "expired": "ExpiredTokenException", "F22": "ValidationError", "redeem": "ExpiredTokenException"}
+# AssumeRoleWithSAML refuses a response redeemed more than 5 minutes after its IssueInstant with
+# ExpiredTokenException (HTTP 400), which the STS API reference lists for the operation: "The web identity token
+# that was passed is expired or is not valid. Get a new identity token from the identity provider and then retry
+# the request." (https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRoleWithSAML.html, Errors).
+# The message text is not in AWS's documentation; it is what STS answers, as users of SAML tools quote it:
+# "An error occurred (ExpiredTokenException) when calling the AssumeRoleWithSAML operation: Token must be redeemed
+# within 5 minutes of issuance" (https://github.com/Nike-Inc/gimme-aws-creds/issues/251). Whether STS allows
+# clock skew on this limit is not documented; the sandbox allows none.
 REDEEM_WITHIN = _dt.timedelta(minutes=5)
 
 
