@@ -124,10 +124,13 @@ class SandboxApp:
             caller = guard.verify_sigv4(environ, body, self.credentials, _issued_secret)
             if isinstance(caller, guard.Refusal):
                 return _send(start_response, caller)
-            refusal, operation = validate.examine(caller.service, environ, body)
+            refusal, operation, values = validate.examine(caller.service, environ, body)
             if refusal is None and operation is not None:
                 _install_for("ssoadmin" if caller.service == "sso" else caller.service)  # before asking what exists
-                refusal = authorize.session_refusal(caller, operation) or authorize.unimplemented(caller.service, operation)
+                refusal = (authorize.session_refusal(caller, operation, values)
+                           or authorize.unimplemented(caller.service, operation))
+            elif refusal is None:
+                refusal = authorize.unidentified(caller)
             if refusal is not None:
                 return _send(start_response, refusal)
             captured: dict[str, Any] = {}

@@ -4,10 +4,15 @@
   role's permission policies with the project's own evaluator (:mod:`workshop_lib.rules.policy_eval`): an
   explicit Deny wins, then an Allow, else the implicit deny — "Policy evaluation logic",
   https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html. The action is
-  judged (``iam:ListRoles``); resources are judged where the sandbox knows them (Connect federation, in
-  :mod:`federation`). ``sts:GetCallerIdentity`` needs no permission
+  always judged (``iam:ListRoles``); the Resource element too, for the actions whose resource the sandbox
+  models (:data:`RESOURCES`: the Connect instance operations the workshop's roles are scoped to), with the
+  policy variables of the session (``${aws:userid}``) and the ``connect:InstanceId`` condition key. For other
+  actions the resource is not judged (the sandbox does not model their resource types).
+  ``sts:GetCallerIdentity`` needs no permission
   (https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html). The refusal is AccessDenied
-  (query services) or AccessDeniedException (JSON services), HTTP 403, in AWS's words
+  (query services) or AccessDeniedException (JSON services), HTTP 403, in AWS's words: "User: <ARN> is not
+  authorized to perform: <action> on resource: <ARN> because no identity-based policy allows the <action>
+  action", or "... with an explicit deny in an identity-based policy"
   (https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_access-denied.html).
 - An operation of a served service that moto and the extensions do not implement answers an error that names
   it, in the service's own error shape, instead of an HTML page or a 500.
@@ -58,8 +63,50 @@ def user_access_key(access_key_id: str) -> Any:
     return None
 
 
-def session_refusal(caller: Caller, operation: Any) -> Refusal | None:
-    """AccessDenied when a role session's policies do not allow the operation; None otherwise."""
+# What each action is authorized against, from "Actions, resources, and condition keys for Amazon Connect"
+# (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonconnect.html): DescribeInstance
+# and DeleteInstance take the instance resource type, arn:${Partition}:connect:${Region}:${Account}:instance/
+# ${InstanceId}; ListInstances takes none, so only Resource "*" allows it. GetFederationToken is listed with the
+# instance resource type and the connect:InstanceId key, and Connect authorizes it on the signed-in user inside the
+# instance, <instance ARN>/user/${aws:userid}, the Resource of the policy the Connect Administrator Guide gives for
+# SAML ("Configure SAML with IAM for Amazon Connect",
+# https://docs.aws.amazon.com/connect/latest/adminguide/configure-saml.html); a policy on the instance ARN alone
+# does not let an agent sign in (failure mode F9).
+RESOURCES = {
+    "connect:GetFederationToken": "{instance}/user/{userid}",
+    "connect:DescribeInstance": "{instance}",
+    "connect:DeleteInstance": "{instance}",
+    "connect:ListInstances": "*",
+}
+
+
+def requested_resource(action: str, values: dict[str, Any], region: str, account: str,
+                       userid: str) -> tuple[str | None, dict[str, str]]:
+    """(the resource ARN the action is authorized against, or None where the sandbox does not model it; the
+    request's policy variables and condition keys)."""
+    context = {"aws:userid": userid} if userid else {}
+    template = RESOURCES.get(action)
+    if template is None:
+        return None, context
+    instance = str(values.get("InstanceId") or "")
+    if instance.startswith("arn:"):  # Connect accepts the instance ARN where it takes an InstanceId
+        instance_arn = instance
+    else:
+        from workshop_lib.errors import InputError
+        from workshop_lib.rules.regions import partition_of
+
+        try:
+            partition = partition_of(region)
+        except InputError:
+            partition = "aws"
+        instance_arn = f"arn:{partition}:connect:{region}:{account}:instance/{instance}"
+    if instance:
+        context["connect:instanceid"] = instance_arn.rsplit("/", 1)[-1]
+    return template.format(instance=instance_arn, userid=userid), context
+
+
+def session_refusal(caller: Caller, operation: Any, values: dict[str, Any] | None = None) -> Refusal | None:
+    """AccessDenied when a role session's policies do not allow the operation on its resource; None otherwise."""
     if not caller.session_token or not caller.access_key_id:
         return None  # the sandbox's own credentials: the account's administrator
     action = f"{ACTION_PREFIX[caller.service]}:{operation.name}"
@@ -70,19 +117,37 @@ def session_refusal(caller: Caller, operation: Any) -> Refusal | None:
         return None
     account, session = found
     from workshop_lib.rules.policy_eval import decide, documents, evaluate
-    from workshop_lib.sandbox.server.federation import role_policies
+    from workshop_lib.sandbox.server.federation import role_policies, session_for_access_key
 
+    federated = session_for_access_key(account, caller.access_key_id)
+    resource, context = requested_resource(action, values or {}, caller.region, account,
+                                           federated.userid if federated is not None else "")
     try:
         docs = documents(role_policies(account, session.role_arn))
     except Exception:  # a document the evaluator cannot read allows nothing it cannot see
         docs = []
-    if decide(evaluate(docs, action, None, {})) is False:
+    matches = evaluate(docs, action, resource, context)
+    if decide(matches) is False:
         who = f"arn:aws:sts::{account}:assumed-role/{session.role_arn.rsplit('/', 1)[-1]}/{session.session_name}"
+        on = f" on resource: {resource}" if resource not in (None, "*") else ""
+        explicit = any(m.effect == "Deny" and m.applies is True for m in matches)
+        why = ("with an explicit deny in an identity-based policy" if explicit
+               else f"because no identity-based policy allows the {action} action")
         protocol = SERVED[caller.service]
         return aws_error(protocol, "AccessDenied" if protocol == "query" else "AccessDeniedException",
-                         f"User: {who} is not authorized to perform: {action} because no identity-based policy "
-                         f"allows the {action} action", 403)
+                         f"User: {who} is not authorized to perform: {action}{on} {why}", 403)
     return None
+
+
+def unidentified(caller: Caller) -> Refusal | None:
+    """A role session's request that names no operation of the service's model cannot be authorized, so it is not
+    served (moto may still route a path the model does not, such as one with a trailing slash); None for others."""
+    if not caller.session_token or not caller.access_key_id:
+        return None
+    protocol = SERVED[caller.service]
+    return aws_error(protocol, "InvalidAction" if protocol == "query" else "UnknownOperationException",
+                     "The request names no operation of this service, so it cannot be authorized for a role session.",
+                     400)
 
 
 def not_offered(service: str, operation_name: str) -> Refusal:

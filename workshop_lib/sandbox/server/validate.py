@@ -82,7 +82,10 @@ def operation_input(signing_name: str, environ: dict[str, Any], body: bytes) -> 
         except ValueError:
             return None
         return service.operation_model(name), data if isinstance(data, dict) else {}
-    routed = route(signing_name, environ.get("REQUEST_METHOD", "GET"), environ.get("PATH_INFO", ""))
+    # The path as sent: an encoded "/" inside a parameter (an instance ARN given as InstanceId) must stay inside
+    # that parameter, or the request would match no operation and skip validation and authorization.
+    raw = environ.get("RAW_URI") or environ.get("REQUEST_URI") or urllib.parse.quote(environ.get("PATH_INFO", ""))
+    routed = route(signing_name, environ.get("REQUEST_METHOD", "GET"), urllib.parse.urlsplit(raw).path)
     if routed is None:
         return None
     operation, uri_params = routed
@@ -266,22 +269,23 @@ def _json_code(operation: Any) -> str:
     return next((code for code in _JSON_CODES if code in listed), "ValidationException")
 
 
-def examine(signing_name: str, environ: dict[str, Any], body: bytes) -> tuple[Refusal | None, Any]:
-    """(AWS's validation answer or None when the input passes, the operation model or None when none is named)."""
+def examine(signing_name: str, environ: dict[str, Any], body: bytes) -> tuple[Refusal | None, Any, dict[str, Any]]:
+    """(AWS's validation answer or None when the input passes, the operation model or None when none is named,
+    the request's input as a plain structure)."""
     found = operation_input(signing_name, environ, body)
     if found is None:
-        return None, None
+        return None, None, {}
     operation, values = found
     if operation.input_shape is None:
-        return None, operation
+        return None, operation, values
     broken = problems(operation.input_shape, values)
     if not broken:
-        return None, operation
+        return None, operation, values
     protocol = SERVED[signing_name]
     count = len(broken)
     code = "ValidationError" if protocol == "query" else _json_code(operation)
     message = f"{count} validation error{'s' if count > 1 else ''} detected: " + "; ".join(broken)
-    return aws_error(protocol, code, message, 400), operation
+    return aws_error(protocol, code, message, 400), operation, values
 
 
 def check(signing_name: str, environ: dict[str, Any], body: bytes) -> Refusal | None:
