@@ -1,4 +1,4 @@
-"""Onboarding 100 and 1,000 agents from a CSV: wall time, writes per agent (goal ≤ 3), writes on re-run (goal 0).
+"""Onboarding 100 and 1,000 agents from a CSV: wall time (goal at 1,000: ≤ 8 s), writes per agent (goal ≤ 3), writes on re-run (goal 0).
 
 Against a private sandbox with chapters 00–05 done, each batch goes through the same path as
 `connect-sso-workshop agents import FILE.csv`: validate the file, add the people to the roster,
@@ -80,7 +80,10 @@ def main() -> int:
             goal(f"{n} agents: writes per agent", f"{first.writes / n:.2f} ({first.writes} writes)", first.writes / n <= 3, "≤ 3")
             goal(f"{n} agents: writes on re-run", str(again.writes), again.writes == 0, "0")
             goal(f"{n} agents: failed rows", str(len(first.failed)), not first.failed, "0")
-            print(f"  wall time {n} agents: {first.seconds:.1f} s (no goal set; re-run {rerun_s:.2f} s)")
+            if n == 1000:
+                goal("1000 agents: wall time", f"{first.seconds:.1f} s (re-run {rerun_s:.2f} s)", first.seconds <= 8, "≤ 8 s")
+            else:
+                print(f"  wall time {n} agents: {first.seconds:.1f} s (goal set at 1,000; re-run {rerun_s:.2f} s)")
     return 0
 
 

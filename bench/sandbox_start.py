@@ -82,7 +82,7 @@ def main() -> int:
         workshop = seed_workshop(info.endpoint, agents=tuple(f"agent{i}@connect-workshop.com" for i in range(1, 6)))
         persist = control.health(home)["persist"]
         control.stop(home)
-        sizes.append((home / "sandbox" / "state" / "state.pickle").stat().st_size)
+        sizes.append(sum(p.stat().st_size for p in (home / "sandbox" / "state").rglob("*") if p.is_file()))
 
         def first_call(endpoint: str, own):
             connect = _client(endpoint, "connect", own)

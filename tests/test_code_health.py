@@ -19,6 +19,8 @@ CALLED_FROM_OUTSIDE = {
     "initialize": "tornado, for each request handler of the attendee status route (event/server_ext.py)",
     "_jupyter_server_extension_points": "jupyter_server, when it loads the status route",
     "_load_jupyter_server_extension": "jupyter_server, when it loads the status route",
+    "persistent_id": "pickle's Pickler, for every object of a service's state (sandbox/server/persist_layout.py)",
+    "persistent_load": "pickle's Unpickler, for each collection a service's state refers to (sandbox/server/persist_layout.py)",
     "to_frame": "learners in a notebook: the doctor's fix text tells them to call report.to_frame()",
 }
 

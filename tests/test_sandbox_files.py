@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import logging
 import os
 import pickle
@@ -16,7 +17,8 @@ from workshop_lib.sandbox.client import control
 from sandbox_seed import sandbox_client
 
 pytestmark = pytest.mark.sandbox
-MAGIC = b"connect-sso-workshop sandbox state, HMAC-SHA256\n"
+MAGIC = b"connect-sso-workshop sandbox state, HMAC-SHA256\n"  # the single file of format 1
+JOURNAL_MAGIC = b"connect-sso-workshop sandbox state journal, HMAC-SHA256\n"
 
 
 @pytest.fixture()
@@ -41,34 +43,63 @@ def _serves(info) -> None:
     assert sandbox_client(info.endpoint, "sts").get_caller_identity()["Account"] == "123456789012"
 
 
-@pytest.mark.parametrize("header", [b"", MAGIC + b"0" * 64 + b"\n"], ids=["bare-pickle", "forged-hmac"])
-def test_a_planted_state_file_is_never_unpickled(home, tmp_path, header):
+def _journal(state, key: bytes, manifest: dict, *, forge: bool = False) -> None:
+    """A state journal whose one line names ``manifest``, with its HMAC (or a forged one)."""
+    data = json.dumps(manifest).encode()
+    mac = b"0" * 64 if forge else hmac.new(key, data, hashlib.sha256).hexdigest().encode()
+    (state / "state.journal").write_bytes(JOURNAL_MAGIC + mac + b" " + data + b"\n")
+
+
+def _part(state, data: bytes) -> str:
+    name = hashlib.blake2b(data, digest_size=32).hexdigest()
+    (state / "parts").mkdir(exist_ok=True)
+    (state / "parts" / name).write_bytes(data)
+    return name
+
+
+@pytest.mark.parametrize("kind", ["bare-pickle", "forged-hmac", "journal-forged-hmac"])
+def test_a_planted_state_file_is_never_unpickled(home, tmp_path, kind):
     marker = tmp_path / "planted-code-ran"
     state = home / "sandbox" / "state"
     state.mkdir(parents=True, mode=0o700)
     (home / "sandbox").chmod(0o700)
     (state / "state.key").write_text(os.urandom(32).hex())
-    (state / "state.pickle").write_bytes(header + pickle.dumps({"format": 1, "x": _Planted(str(marker))}))
+    planted = pickle.dumps({"format": 1, "x": _Planted(str(marker))})
+    if kind == "journal-forged-hmac":  # the part matches its digest; only the manifest's HMAC is forged
+        import moto
+
+        _journal(state, b"", {"format": 2, "moto": moto.__version__, "parts": {"iam": _part(state, planted)},
+                              "collections": {}}, forge=True)
+        kept = "state.journal"
+    else:
+        (state / "state.pickle").write_bytes((b"" if kind == "bare-pickle" else MAGIC + b"0" * 64 + b"\n") + planted)
+        kept = "state.pickle"
     info = control.start(home)
     assert not marker.exists()
     warning = control.health(home)["state_warning"]
     assert "failed its integrity check" in warning and "started empty" in warning
-    assert not (state / "state.pickle").exists()
-    assert [p.name for p in state.iterdir() if p.name.startswith("state.pickle.broken-")]
+    assert not (state / kept).exists()
+    assert [p.name for p in state.iterdir() if p.name.startswith(f"{kept}.broken-")]
     _serves(info)
 
 
-def test_wrong_typed_state_is_named_and_moved_aside(home):
+@pytest.mark.parametrize("layout", ["journal", "single-file"])
+def test_wrong_typed_state_is_named_and_moved_aside(home, layout):
     info = control.start(home)
     control.stop(home)
     state = home / "sandbox" / "state"
     import moto
 
     key = bytes.fromhex((state / "state.key").read_text())
-    data = pickle.dumps({"format": 1, "moto": moto.__version__, "services": {"iam": {"123456789012": {"aws": "a string"}}},
-                         "extras": {}})
-    mac = hmac.new(key, data, hashlib.sha256).hexdigest().encode()
-    (state / "state.pickle").write_bytes(MAGIC + mac + b"\n" + data)
+    if layout == "journal":
+        part = _part(state, pickle.dumps({"backends": {"123456789012": {"aws": "a string"}}, "extras": {}}))
+        _journal(state, key, {"format": 2, "moto": moto.__version__, "parts": {"iam": part}, "collections": {}})
+    else:
+        (state / "state.journal").unlink()
+        data = pickle.dumps({"format": 1, "moto": moto.__version__, "services": {"iam": {"123456789012": {"aws": "a string"}}},
+                             "extras": {}})
+        mac = hmac.new(key, data, hashlib.sha256).hexdigest().encode()
+        (state / "state.pickle").write_bytes(MAGIC + mac + b"\n" + data)
     info = control.start(home)
     warning = control.health(home)["state_warning"]
     assert "iam in 'aws' holds a str, not a IAMBackend" in warning

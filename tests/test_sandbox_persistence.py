@@ -127,4 +127,6 @@ def test_saving_after_each_request_is_cheap(home):
     assert persist["writes"] >= 30
     assert persist["mean_ms"] < 20, persist  # typically 1–3 ms for a whole workshop
     assert persist["bytes"] < 500_000, persist
-    assert oct((home / "sandbox" / "state" / "state.pickle").stat().st_mode & 0o777) == "0o600"
+    state = home / "sandbox" / "state"
+    for path in [state / "state.journal", *(state / "parts").iterdir()]:
+        assert oct(path.stat().st_mode & 0o777) == "0o600", path.name

@@ -1,8 +1,8 @@
 """The sandbox server process: moto plus the workshop's extensions, on 127.0.0.1 only.
 
 Run as ``python -m workshop_lib.sandbox.server --home DIR --port 0``; :mod:`control` does that in the
-background. Every request is served under one lock, and the state is written to disk after it
-(when it changed), so a SIGKILL loses nothing that was answered. Besides the AWS APIs it serves:
+background. Every request is served under one lock, and what it may have changed is written to disk
+before it is answered, so a SIGKILL loses nothing that was answered. Besides the AWS APIs it serves:
 
 - ``GET  /_sandbox/health``                  pid, port, moto version, persistence figures;
 - ``POST /_sandbox/reset``                   wipe every resource, keep running;
@@ -33,7 +33,7 @@ from workshop_lib.sandbox.shared import credentials as credentials_file
 from workshop_lib.errors import SandboxError
 from workshop_lib.sandbox.shared.credentials import SandboxCredentials
 from workshop_lib.sandbox.shared.folders import secure_folders
-from workshop_lib.sandbox.server import authorize, guard, moto_fixes, validate
+from workshop_lib.sandbox.server import authorize, guard, moto_fixes, persistence, validate
 
 HOST = "127.0.0.1"  # never 0.0.0.0: the sandbox is one learner's
 MAX_BODY = 2 * 1024 * 1024  # bytes; the largest workshop request (a SAML response, a policy) is tens of KB
@@ -83,6 +83,7 @@ class SandboxApp:
             _install_for(str(service))
             return create_backend_app(service)
 
+        _list_moto_modules_once()
         self.moto = DomainDispatcherApplication(create_app)
         self.store = store
         self.home = home
@@ -146,7 +147,7 @@ class SandboxApp:
             finally:
                 if hasattr(result, "close"):
                     result.close()
-            self._persist()
+            self._persist(persistence.change_of(caller.service, operation))
         missing = authorize.unanswered(caller.service, operation, captured["status"], captured["headers"])
         if missing is not None:
             return _send(start_response, missing)
@@ -189,9 +190,10 @@ class SandboxApp:
         return _reply(start_response, 200, body)
 
     # ---- state --------------------------------------------------------------------------------
-    def _persist(self) -> None:
+    def _persist(self, change: str = "anything") -> None:
+        """Before the answer leaves: what the request may have changed is on disk (see :mod:`persistence`)."""
         try:
-            self.store.save_if_changed()
+            self.store.save(change)
             self.persist_error = ""
         except Exception as exc:  # keep serving; report it in /_sandbox/health
             self.persist_error = f"{type(exc).__name__}: {exc}"
@@ -220,6 +222,15 @@ class SandboxApp:
             "started_at": self.started_at, "persist": self.store.stats.as_dict(), "persist_error": self.persist_error,
             "state_warning": self.state_warning,
         }
+
+
+def _list_moto_modules_once() -> None:
+    """moto's dispatcher lists moto's package folder, a stat per service, on every request (moto 5.2.5
+    ``DomainDispatcherApplication.get_backend_for_host``); the folder does not change while the server runs."""
+    from moto import backends
+
+    modules = tuple(backends.list_of_moto_modules())
+    backends.list_of_moto_modules = lambda: modules  # type: ignore[assignment]
 
 
 def _json_body(environ: dict[str, Any]) -> dict[str, Any]:
