@@ -58,6 +58,26 @@ def test_what_the_workshop_found_never_becomes_its_own_and_a_pending_entry_becom
         s.record("iam.role", "X", origin="mine")
 
 
+def test_a_batch_of_records_ends_as_the_same_records_one_by_one(home):
+    batch = [("identitystore.user", "employee@example.com", {"id": "u-1", "origin": "found"}),
+             ("identitystore.user", "new@example.com", {"origin": "pending"}),
+             ("identitystore.user", "employee@example.com", {"origin": "created"}),
+             ("identitystore.user", "new@example.com", {"id": "u-2", "origin": "created"}),
+             ("identitystore.user", "new@example.com", {"origin": "found"}),
+             ("connect.user", "new@example.com", {"id": "c-2", "arn": "arn:c-2"})]
+    one_by_one, batched = st.load(), st.load()
+    one_by_one.record("iam.role", "Existing", origin="pending")
+    batched.record("iam.role", "Existing", origin="pending")
+    for kind, name, fields in batch + [("iam.role", "Existing", {"id": "AROA1"})]:
+        one_by_one.record(kind, name, **fields)
+    entries = batched.record_many(batch + [("iam.role", "Existing", {"id": "AROA1"})])
+    view = lambda s: [(e.kind, e.name, e.id, e.arn, e.origin) for e in s.ledger]  # noqa: E731
+    assert view(batched) == view(one_by_one)
+    assert len(batched.ledger) == 4 and entries[1] is entries[3] is batched.find("identitystore.user", "new@example.com")
+    assert batched.find("identitystore.user", "employee@example.com").origin == "found"
+    assert batched.find("iam.role", "Existing").id == "AROA1"
+
+
 def test_corrupt_file_is_kept_as_backup_and_reported(home):
     home.mkdir(parents=True)
     (home / "settings.json").write_text("{not json")

@@ -15,7 +15,7 @@ import os
 import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 from workshop_lib.errors import SettingsError
 from workshop_lib.files import atomic_write
@@ -157,9 +157,24 @@ class Settings:
         An entry that is someone else's ("found", "adopted") never becomes "created" by a later record: the
         workshop did not make it, whatever happens afterwards.
         """
+        return self._record(self.find(kind, name), kind, name, id=id, arn=arn, region=region, origin=origin, **extra)
+
+    def record_many(self, records: Iterable[tuple[str, str, dict[str, Any]]]) -> list[LedgerEntry]:
+        """``record`` for each (kind, name, fields), the ledger looked up once: a batch of thousands stays linear."""
+        index: dict[tuple[str, str], LedgerEntry] = {}
+        for known in self.ledger:
+            index.setdefault((known.kind, known.name), known)
+        done = []
+        for kind, name, fields in records:
+            entry = self._record(index.get((kind, name)), kind, name, **fields)
+            index.setdefault((kind, name), entry)
+            done.append(entry)
+        return done
+
+    def _record(self, entry: LedgerEntry | None, kind: str, name: str, *, id: str = "", arn: str = "", region: str = "",
+                origin: str = "", **extra: Any) -> LedgerEntry:
         if origin and origin not in ORIGINS:
             raise ValueError(f"unknown ledger origin {origin!r}")
-        entry = self.find(kind, name)
         if entry is None:
             entry = LedgerEntry(kind=kind, name=name, created_at=_now(), origin=origin or "created")
             self.ledger.append(entry)

@@ -383,9 +383,7 @@ class _Job:
         if not batch:
             return
         with self.ctx.update() as s:
-            for kind, name, fields in batch:
-                s.record(kind, name, **fields)
-            self.entries.update({(kind, name): s.find(kind, name) for kind, name, _ in batch})
+            self.entries.update(((kind, name), entry) for (kind, name, _), entry in zip(batch, s.record_many(batch)))
         self.ledger.update((kind, name) for kind, name, _ in batch)
 
 

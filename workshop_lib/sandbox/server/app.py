@@ -83,7 +83,7 @@ class SandboxApp:
             _install_for(str(service))
             return create_backend_app(service)
 
-        _list_moto_modules_once()
+        moto_fixes.cache_lookups()
         self.moto = DomainDispatcherApplication(create_app)
         self.store = store
         self.home = home
@@ -222,15 +222,6 @@ class SandboxApp:
             "started_at": self.started_at, "persist": self.store.stats.as_dict(), "persist_error": self.persist_error,
             "state_warning": self.state_warning,
         }
-
-
-def _list_moto_modules_once() -> None:
-    """moto's dispatcher lists moto's package folder, a stat per service, on every request (moto 5.2.5
-    ``DomainDispatcherApplication.get_backend_for_host``); the folder does not change while the server runs."""
-    from moto import backends
-
-    modules = tuple(backends.list_of_moto_modules())
-    backends.list_of_moto_modules = lambda: modules  # type: ignore[assignment]
 
 
 def _json_body(environ: dict[str, Any]) -> dict[str, Any]:

@@ -7,6 +7,7 @@ assignments check that the user or group exists; unknown identity store IDs are 
 
 from __future__ import annotations
 
+import operator
 from typing import Any, Callable
 
 from moto.core.responses import ActionResult, EmptyResult
@@ -418,7 +419,8 @@ def _unique_membership(create: Callable[..., Any]) -> Callable[..., Any]:
 
         store = self._IdentityStoreBackend__get_identity_store(identity_store_id)
         user_id = (member_id or {}).get("UserId")
-        if any(m["GroupId"] == group_id and m["MemberId"].get("UserId") == user_id for m in store.group_memberships.values()):
+        # moto's memberships hold MemberId {"UserId": …} and nothing else: one C loop over 1,000s of them
+        if (group_id, {"UserId": user_id}) in map(operator.itemgetter("GroupId", "MemberId"), store.group_memberships.values()):
             raise ConflictException(message="Member and Group relationship already exists.", reason="UNIQUENESS_CONSTRAINT_VIOLATION")
         return create(self, identity_store_id, group_id, member_id)
 

@@ -2,6 +2,7 @@
 
 The sandbox validates every request against the model (:mod:`validate`), so an identifier moto made in a
 shape AWS never uses would be refused when the learner sends it back. Each fix cites the shape it meets.
+Also the lookups moto repeats for every request that :func:`cache_lookups` makes once.
 """
 
 from __future__ import annotations
@@ -23,6 +24,31 @@ def install() -> None:
     from moto.ssoadmin.models import PermissionSet
 
     PermissionSet.generate_id = staticmethod(_permission_set_arn)  # type: ignore[method-assign]
+
+
+def cache_lookups() -> None:
+    """Two lookups moto 5.2.5 repeats for every request, made once per server (its per-request cost was ~10 %):
+    the dispatcher lists moto's package folder, a stat per service (``get_backend_for_host``), and ``call_action``
+    lists a response class's methods with ``inspect.getmembers``. The folder does not change while the server
+    runs; a class's method names change only when an extension adds one, which changes the size of its namespace."""
+    from moto import backends
+    from moto.core import responses
+
+    if getattr(responses.method_names_from_class, "_workshop_cached", False):
+        return
+    modules = tuple(backends.list_of_moto_modules())
+    backends.list_of_moto_modules = lambda: modules  # type: ignore[assignment]
+    listed = responses.method_names_from_class
+    names: dict[tuple[type, int], frozenset[str]] = {}
+
+    def method_names_from_class(clazz: type) -> frozenset[str]:
+        key = (clazz, len(vars(clazz)))
+        if key not in names:
+            names[key] = frozenset(listed(clazz))
+        return names[key]
+
+    method_names_from_class._workshop_cached = True  # type: ignore[attr-defined]
+    responses.method_names_from_class = method_names_from_class  # type: ignore[assignment]
 
 
 # Required members of the identity store's answers that moto 5.2.5 leaves out (the botocore model marks

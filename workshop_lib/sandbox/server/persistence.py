@@ -109,14 +109,20 @@ class LoadResult:
     resources: dict[str, int] = field(default_factory=dict)
 
 
+_DICTS: dict[str, Any] = {}
+
+
 def _backend_dicts() -> dict[str, Any]:
-    from moto.backends import get_backend
+    """moto's BackendDict of each service, and the sandbox's: module-level objects, looked up once."""
+    if not _DICTS:
+        from moto.backends import get_backend
 
-    from workshop_lib.sandbox.server.backend import workshop_backends
+        from workshop_lib.sandbox.server.backend import workshop_backends
 
-    dicts = {name: get_backend(name) for name in MOTO_SERVICES}  # type: ignore[arg-type]
-    dicts["workshop"] = workshop_backends
-    return dicts
+        dicts = {name: get_backend(name) for name in MOTO_SERVICES}  # type: ignore[arg-type]
+        dicts["workshop"] = workshop_backends
+        _DICTS.update(dicts)
+    return _DICTS
 
 
 def _moto_version() -> str:
@@ -144,6 +150,7 @@ class StateStore:
         self._parts: dict[str, str] | None = None  # service -> file, as the manifest on disk names them
         self._collections: dict[str, layout.Collection] = {}
         self._shape: tuple[Any, ...] | None = None
+        self._legacy = self.path.exists()
 
     def _hmac_key(self, *, create: bool) -> bytes | None:
         """The integrity key (32 random bytes, 0600); made when the first state is written."""
@@ -182,9 +189,10 @@ class StateStore:
         self.journal.append(mac + b" " + manifest + b"\n")
         self.files.committed({*parts.values(), *(name for names in chunks.values() for name in names)}, files)
         self._parts, self._collections, self._shape = parts, collections, shape
-        if self.path.exists():  # format 1, replaced now
+        if self._legacy:  # format 1, replaced now
             with contextlib.suppress(OSError):
                 os.unlink(self.path)
+            self._legacy = False
         self.stats.written_bytes += written
         self._account(started, wrote=True)
         return True
@@ -196,14 +204,10 @@ class StateStore:
         services' pickles of the last save stay as they are, unless a collection appeared or went away.
         """
         found: dict[str, dict[Any, Any]] = {}
-        payloads: dict[str, Any] = {}
         for name, backend_dict in _backend_dicts().items():
-            backends = {account: dict(dict.items(per_account)) for account, per_account in dict.items(backend_dict)}
-            for account, regions in backends.items():
-                for region, region_backend in regions.items():
+            for account, per_account in dict.items(backend_dict):
+                for region, region_backend in dict.items(per_account):
                     found.update(layout.collections_of(name, account, region, region_backend))
-            extras = {"master_accounts": dict(backend_dict.master_accounts)} if hasattr(backend_dict, "master_accounts") else {}
-            payloads[name] = {"backends": backends, "extras": extras}
         additive = additive and self._parts is not None and found.keys() == self._collections.keys()
         files: dict[str, bytes] = {}
         if additive:
@@ -212,8 +216,10 @@ class StateStore:
         else:
             references = {id(current): path for path, current in found.items()}
             parts = {}
-            for name, payload in payloads.items():
-                data = layout.pickle_part(payload, references)
+            for name, backend_dict in _backend_dicts().items():
+                backends = {account: dict(dict.items(per_account)) for account, per_account in dict.items(backend_dict)}
+                extras = {"master_accounts": dict(backend_dict.master_accounts)} if hasattr(backend_dict, "master_accounts") else {}
+                data = layout.pickle_part({"backends": backends, "extras": extras}, references)
                 parts[name] = layout.digest(data)
                 files[parts[name]] = data
         collections: dict[str, layout.Collection] = {}
