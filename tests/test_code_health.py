@@ -21,6 +21,7 @@ CALLED_FROM_OUTSIDE = {
     "_load_jupyter_server_extension": "jupyter_server, when it loads the status route",
     "persistent_id": "pickle's Pickler, for every object of a service's state (sandbox/server/persist_layout.py)",
     "persistent_load": "pickle's Unpickler, for each collection a service's state refers to (sandbox/server/persist_layout.py)",
+    "clear_namespace": "the runner's hidden first cell, in the kernel, before each notebook (runner.START_CELL)",
     "to_frame": "learners in a notebook: the doctor's fix text tells them to call report.to_frame()",
 }
 

@@ -56,9 +56,15 @@ def test_every_notebook_runs_top_to_bottom_and_every_step_is_done(learner, tmp_p
 
     # The labs delete and re-create agent1's Connect user on purpose, so compare what exists, not its IDs.
     ledger = sorted((e.kind, e.name) for e in st.load().ledger)
-    again = run_notebooks(tmp_path / "run2", say=lambda m: None)
+    again = run_notebooks(tmp_path / "run2", say=lambda m: None, read_steps=True)
     assert again.ok
     assert sorted((e.kind, e.name) for e in st.load().ledger) == ledger
+    # The statuses read at the end in the warm kernel are those this process reads, and their calls are counted.
+    from_kernel = [(s["step"], s["status"]) for s in again.steps]
+    notebooks_calls = sum(sum(n.calls.values()) for n in again.notebooks)
+    assert len(from_kernel) >= 30 and sum(again.calls.values()) > notebooks_calls
+    attach_status(again)
+    assert from_kernel == [(s["step"], s["status"]) for s in again.steps]
 
 
 def _notebook(folder, name, *sources):
@@ -72,9 +78,9 @@ def test_the_runner_reports_every_notebook_after_a_failure_and_resets_each_names
 
     books = tmp_path / "books"
     books.mkdir()
-    _notebook(books, "01_sets.ipynb", "leftover = 41")
+    _notebook(books, "01_sets.ipynb", "leftover = 41\n_hidden = 1\nimport json")
     _notebook(books, "02_fails.ipynb", "ok = 1", "raise ValueError('this notebook breaks')")
-    _notebook(books, "03_after.ipynb", "assert 'leftover' not in globals(), 'the namespace of 01 leaked'", "print('ran', 1 + 1)")
+    _notebook(books, "03_after.ipynb", "assert not {'leftover', '_hidden', 'json'} & set(globals()), 'the namespace of 01 leaked'", "print('ran', 1 + 1)")
     monkeypatch.setattr(runner, "NOTEBOOK_DIR", books)
     report = run_notebooks(tmp_path / "out", say=lambda m: None)
     assert [(n.name, n.ok) for n in report.notebooks] == [("01_sets.ipynb", True), ("02_fails.ipynb", False), ("03_after.ipynb", True)]

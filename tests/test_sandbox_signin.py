@@ -372,3 +372,19 @@ def test_sign_in_command(sandbox, workshop, tmp_path, monkeypatch, capsys):
     workshop.client("iam").detach_role_policy(RoleName=workshop.role_name, PolicyArn=workshop.policy_arn)
     assert main(["sandbox", "sign-in", "--user", AGENT, "--application", workshop.application]) == 1
     assert "[F9]" in capsys.readouterr().out
+
+
+def test_certificates_made_from_spare_keys_never_share_a_key():
+    """The keys made ahead in the background are each handed out once: two applications never share a key,
+    whether their keys came from the spares or were made on the spot when none was left."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+    from workshop_lib.sandbox.server import portal
+
+    portal.make_spare_keys(2).join()
+    pairs = [portal.new_signing_certificate() for _ in range(4)]  # two spares (refills may still be running), then more
+    public = [x509.load_pem_x509_certificate(cert).public_key().public_numbers() for cert, _key in pairs]
+    assert len({(n.n, n.e) for n in public}) == 4
+    for (cert, key_pem), numbers in zip(pairs, public):  # each certificate is signed for its own private key
+        assert load_pem_private_key(key_pem, None).public_key().public_numbers() == numbers

@@ -149,3 +149,28 @@ def test_concurrent_updates_lose_nothing(home):
     for p in procs:
         p.join(30)
     assert len(st.load().of_kind("test.item")) == 45
+
+
+def test_a_context_parses_the_settings_again_only_when_the_file_changed(tmp_path, monkeypatch):
+    """A step reads ctx.settings many times: the file is parsed once while unchanged, and again after any
+    change: an atomic write by another writer (a widget, the CLI) or an edit in place by hand."""
+    from workshop_lib import settings as st
+    from workshop_lib.context import Context
+
+    monkeypatch.setenv("WORKSHOP_HOME", str(tmp_path))
+    with st.update() as s:
+        s.region = "eu-west-2"
+    parsed = []
+    real_load = st.load
+    monkeypatch.setattr(st, "load", lambda path=None: parsed.append(path) or real_load(path))
+    ctx = Context()
+    assert [ctx.settings.region for _ in range(5)] == ["eu-west-2"] * 5
+    assert len(parsed) == 1
+    with st.update() as s:  # another writer: os.replace gives the file a new inode
+        s.region = "eu-central-1"
+    assert ctx.settings.region == "eu-central-1"
+    path = st.settings_path()
+    path.write_text(path.read_text().replace("eu-central-1", "ap-southeast-2"))  # by hand, in place
+    assert ctx.settings.region == "ap-southeast-2"
+    path.unlink()
+    assert ctx.settings.region == st.Settings().region

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import copy
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -17,13 +18,33 @@ def _quiet(fraction: float, message: str) -> None:
 
 
 class Context:
-    """Reads the settings fresh each time (a widget or the CLI may have changed them) and writes atomically."""
+    """Reads the settings fresh whenever the file changed (a widget or the CLI may have changed them) and writes
+    atomically."""
 
     def __init__(self, path: Path | None = None, progress: ProgressFn | None = None, *, _facts: dict | None = None, _read_only: bool = False) -> None:
         self.path = path
         self.progress: ProgressFn = progress or _quiet
         self._facts: dict = {} if _facts is None else _facts
         self._read_only = _read_only  # a pass of checks only: nothing changes, so absences can be remembered too
+        self._loaded: tuple[tuple, Settings] | None = None
+
+    def _load(self) -> Settings:
+        """The settings file, parsed again only when it changed: a step reads the settings many times.
+
+        "Changed" is another path, inode, size or modification time (an atomic write's os.replace gives a new
+        inode). The settings returned are only read: every change goes through ``update``, which reads the
+        file itself, so a change that failed to save never shows here."""
+        path = self.path or settings_mod.settings_path()
+        try:
+            st = path.stat()
+            key = (str(path), st.st_ino, st.st_size, st.st_mtime_ns)
+        except OSError:
+            key = None
+        if key is not None and self._loaded is not None and self._loaded[0] == key:
+            return self._loaded[1]
+        s = settings_mod.load(path)
+        self._loaded = (key, s) if key is not None else None
+        return s
 
     @property
     def settings(self) -> Settings:
@@ -34,7 +55,7 @@ class Context:
         cannot be answered (no sandbox running, no credentials) the account's fields are shown empty, never
         another account's.
         """
-        s = settings_mod.load(self.path)
+        s = self._load()
         verified, failed = ("account-verified", s.source), ("account-unknown", s.source)
         if s.in_scope and (s.target in settings_mod.SANDBOX_TARGETS or verified in self._facts):
             return s
@@ -47,6 +68,7 @@ class Context:
                 if s.target not in settings_mod.SANDBOX_TARGETS:  # asking again in this context would only be slow
                     self._facts[failed] = True
         if s.scope_source and s.scope_source != s.source and s.scope not in ("", f"{s.target}::", "sandbox::"):
+            s = copy.copy(s)  # the file's settings stay as read, for the next call
             s._set_account_fields({})  # another target's or profile's: shown empty, and the file keeps them for it
         return s
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +20,7 @@ NOTEBOOK_DIR = Path(__file__).resolve().parents[1] / "notebooks"
 # namespace and notes the kernel's call count, a last cell that prints the API calls made since.
 CALLS_MARK = "__workshop_calls__"
 START_CELL = (
-    "get_ipython().run_line_magic('reset', '-f')\n"
+    "from workshop_lib.runner import clear_namespace as _clear\n_clear(get_ipython())\n"
     "from workshop_lib.aws.session import CALLS as _calls\n"
     "__workshop_calls_before__ = dict(_calls.counts)"
 )
@@ -27,6 +28,23 @@ CALLS_CELL = (
     "import json as _json\nfrom workshop_lib.aws.session import CALLS as _calls\n"
     f"print({CALLS_MARK!r} + _json.dumps(_calls.since(__workshop_calls_before__).by_name()))"
 )
+
+
+STATUS_MARK = "__workshop_steps__"
+STATUS_CELL = (
+    "import json as _json\nfrom workshop_lib.runner import step_statuses as _steps\n"
+    f"print({STATUS_MARK!r} + _json.dumps(_steps()))"
+)
+
+
+def clear_namespace(shell) -> None:
+    """What the notebook before defined is forgotten, as in a new kernel (imported modules stay loaded).
+
+    Not ``%reset -f``: that also runs the garbage collector twice over the whole heap (botocore's models
+    included), about 0.2–0.5 s per notebook, and resets the history."""
+    hidden = shell.user_ns_hidden
+    for name in [n for n in shell.user_ns if n not in hidden and not (n.startswith("__") and n.endswith("__"))]:
+        del shell.user_ns[name]
 
 
 def notebook_dir() -> Path:
@@ -108,6 +126,8 @@ def run_notebooks(
     say: Callable[[str], None] = print,
     kernel_name: str = "python3",
     shared_kernel: bool = True,
+    read_steps: bool = False,
+    prepare: Callable[[], None] | None = None,
 ) -> RunReport:
     """Execute each notebook in order and report every one (a failure does not hide the notebooks after it).
 
@@ -115,6 +135,10 @@ def run_notebooks(
     kept one kernel: each notebook still gets its own client, outputs and executed copy, its namespace is reset
     first, and its API calls are counted from its own start. A kernel that dies is replaced for the next
     notebook. Without it, each notebook gets a fresh kernel (slower: ~1–2 s of start-up each).
+
+    ``prepare`` (starting the sandbox, say) runs once the first kernel has been launched, while it boots.
+    With ``read_steps``, every step's status is read at the end in the last kernel, whose clients are warm
+    (its calls are added to the report's); ``attach_status`` reads them in this process when that failed.
     """
     import shutil
     import tempfile
@@ -131,12 +155,18 @@ def run_notebooks(
     def new_kernel() -> "KernelManager":
         # IPC transport: the kernel talks over local sockets in a private folder, not TCP ports.
         km = KernelManager(kernel_name=kernel_name, transport="ipc", ip=str(ipc_dir / f"k{next(kernels)}"))
-        km.start_kernel(cwd=str(notebook_dir()))
+        # No IPython history: nobody reads it, and its SQLite writes cost time on every cell.
+        km.start_kernel(cwd=str(notebook_dir()), extra_arguments=["--HistoryManager.enabled=False"])
         return km
 
     km = None
     try:
-        for path in workshop_notebooks(include):
+        books = workshop_notebooks(include)
+        if books:
+            km = new_kernel()
+        if prepare is not None:
+            prepare()
+        for path in books:
             if km is None or not km.is_alive():
                 if km is not None:
                     km.shutdown_kernel(now=True)
@@ -147,20 +177,64 @@ def run_notebooks(
             if not shared_kernel:
                 km.shutdown_kernel(now=False)
                 km = None
+        if read_steps and km is not None and km.is_alive():
+            _steps_in_kernel(report, km, timeout, kernel_name)
     finally:
         if km is not None and km.has_kernel:
-            km.shutdown_kernel(now=False)
+            km.shutdown_kernel(now=True)  # nothing of the workshop's lives in the kernel: each step saved its state
         shutil.rmtree(ipc_dir, ignore_errors=True)
     return report
+
+
+def step_statuses() -> list[dict]:
+    """Every step's current status (read-only checks), as the report lists them."""
+    from workshop_lib.chapters.board import board_rows
+    from workshop_lib.context import Context
+
+    return [{"chapter": row.chapter, "step": row.key, "status": row.status.state.value, "summary": row.status.summary}
+            for row in board_rows(Context())]
+
+
+def _steps_in_kernel(report: RunReport, km, timeout: int, kernel_name: str) -> None:
+    """``step_statuses`` run in the kernel that ran the notebooks, with its calls counted; nothing on failure."""
+    nbformat, nbclient = _notebook_tools()
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in (START_CELL, STATUS_CELL, CALLS_CELL)])
+    try:
+        nbclient.NotebookClient(nb, km=km, timeout=timeout, kernel_name=kernel_name,
+                                resources={"metadata": {"path": str(notebook_dir())}}).execute()
+    except Exception:  # noqa: BLE001 - the caller reads the statuses itself
+        return
+    steps = _marked(nb.cells[1], STATUS_MARK)
+    if isinstance(steps, list):
+        report.steps = steps
+        report.calls = merge_calls(report.calls, _kernel_calls(nb.cells[2]))
+
+
+def _notebook_tools():
+    """nbformat and nbclient, imported without rfc3987_syntax.
+
+    nbformat imports jsonschema, and jsonschema imports rfc3987_syntax when it is installed (jupyter-events
+    pulls it in); that module compiles a Lark grammar at import, 2–4 s of CPU, for IRI formats the notebook
+    schema never uses. Hidden only for this import: anything importing rfc3987_syntax later gets it."""
+    hidden = "rfc3987_syntax" not in sys.modules
+    if hidden:
+        sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]  # makes `import rfc3987_syntax` raise ImportError
+    try:
+        import nbclient
+        import nbformat
+    finally:
+        if hidden and sys.modules.get("rfc3987_syntax", False) is None:
+            del sys.modules["rfc3987_syntax"]
+    return nbformat, nbclient
 
 
 def _run_one(path: Path, km, out_dir: Path, timeout: int, kernel_name: str, say: Callable[[str], None]) -> NotebookResult:
     """One notebook in the kernel ``km``: a hidden first cell resets the namespace and notes the call count,
     a hidden last cell prints the calls made since; both are removed before the executed copy is written."""
-    import nbformat
-    from nbclient import NotebookClient
+    nbformat, nbclient = _notebook_tools()
     from nbclient.exceptions import CellExecutionError
 
+    NotebookClient = nbclient.NotebookClient
     nb = nbformat.read(path, as_version=4)
     nb.cells.insert(0, nbformat.v4.new_code_cell(START_CELL, metadata={"tags": ["workshop-calls"]}))
     nb.cells.append(nbformat.v4.new_code_cell(CALLS_CELL, metadata={"tags": ["workshop-calls"]}))
@@ -183,25 +257,27 @@ def _run_one(path: Path, km, out_dir: Path, timeout: int, kernel_name: str, say:
     return result
 
 
-def _kernel_calls(cell) -> dict[str, int]:
-    """The API calls the kernel reported in the appended cell (empty when the notebook stopped before it)."""
+def _marked(cell, mark: str):
+    """The JSON a hidden cell printed after ``mark`` (None when it printed none)."""
     for out in cell.get("outputs", []):
         for line in str(out.get("text", "")).splitlines():
-            if line.startswith(CALLS_MARK):
+            if line.startswith(mark):
                 try:
-                    return dict(sorted(json.loads(line[len(CALLS_MARK):]).items()))
+                    return json.loads(line[len(mark):])
                 except ValueError:
-                    return {}
-    return {}
+                    return None
+    return None
+
+
+def _kernel_calls(cell) -> dict[str, int]:
+    """The API calls the kernel reported in the appended cell (empty when the notebook stopped before it)."""
+    calls = _marked(cell, CALLS_MARK)
+    return dict(sorted(calls.items())) if isinstance(calls, dict) else {}
 
 
 def attach_status(report: RunReport) -> None:
-    """Add every step's current status (read-only checks) to the report."""
-    from workshop_lib.chapters.board import board_rows
-    from workshop_lib.context import Context
-
-    for row in board_rows(Context()):
-        report.steps.append({"chapter": row.chapter, "step": row.key, "status": row.status.state.value, "summary": row.status.summary})
+    """Add every step's current status (read-only checks) to the report, read in this process."""
+    report.steps = step_statuses()
 
 
 def write_report(report: RunReport, out_dir: Path) -> Path:

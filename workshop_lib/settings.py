@@ -248,9 +248,12 @@ class Settings:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Settings":
-        """Raises TypeError when a value has the wrong type (a hand-edited or foreign file)."""
+        """Raises TypeError when a value has the wrong type (a hand-edited or foreign file).
+
+        The new settings take ``data``'s values as they are, not copies (``load`` passes what it has just parsed;
+        deep-copying it cost more than reading and parsing the file, and the settings are read on every step)."""
         known = {f for f in cls.__dataclass_fields__}
-        values = {k: copy.deepcopy(v) for k, v in data.items() if k in known}
+        values = {k: v for k, v in data.items() if k in known}
         defaults = cls()
         for name, value in values.items():
             expected = type(getattr(defaults, name))

@@ -77,33 +77,34 @@ def run_run(args: argparse.Namespace) -> int:
         os.environ["WORKSHOP_TARGET"] = args.target
     settings_mod.apply_environment()
     s = settings_mod.load()
-    if s.target in settings_mod.SANDBOX_TARGETS:
-        from workshop_lib.sandbox.client import control
-
-        if args.fresh or not os.environ.get("WORKSHOP_SANDBOX_ENDPOINT"):
-            control.ensure_running()
-        if args.fresh:
-            control.reset()
-            _fresh_settings()
-    elif args.fresh:
-        from workshop_lib.errors import InputError
-
-        raise InputError("--fresh only applies to the sandbox: it would forget what was created in your account.", fix="Leave out --fresh, or use `cleanup` first.")
-    elif not _confirm_real_account(s, args.yes):
+    if s.target not in settings_mod.SANDBOX_TARGETS and not _confirm_real_account(s, args.yes):
         return 1
-    if args.adopt:
-        from workshop_lib.aws.ownership import adopt
-        from workshop_lib.context import Context
 
-        for key in args.adopt:
-            print(f"Using {adopt(Context(), key)} as it is: the workshop reads and checks it, and never changes or deletes it.")
+    def prepare() -> None:
+        """What the first notebook needs, done while its kernel boots: the sandbox (when it is the target), a
+        fresh start, and the resources the learner asked to adopt."""
+        if s.target in settings_mod.SANDBOX_TARGETS:
+            from workshop_lib.sandbox.client import control
+
+            if args.fresh or not os.environ.get("WORKSHOP_SANDBOX_ENDPOINT"):
+                control.ensure_running()
+            if args.fresh:
+                control.reset()
+                _fresh_settings()
+        if args.adopt:
+            from workshop_lib.aws.ownership import adopt
+            from workshop_lib.context import Context
+
+            for key in args.adopt:
+                print(f"Using {adopt(Context(), key)} as it is: the workshop reads and checks it, and never changes or deletes it.")
+
     out = Path(args.out) if args.out else _new_run_folder()
     print(f"Executed notebooks and the report go to {out}")
-    report = run_notebooks(out, include=args.only)
-    before = dict(CALLS.counts)
-    attach_status(report)
-    status_calls = CALLS.since(before).by_name()
-    report.calls = merge_calls(report.calls, status_calls)  # the kernels' calls and the final status check
+    report = run_notebooks(out, include=args.only, read_steps=True, prepare=prepare)  # statuses read in the warm kernel
+    if not report.steps:  # the kernel could not: read them here
+        before = dict(CALLS.counts)
+        attach_status(report)
+        report.calls = merge_calls(report.calls, CALLS.since(before).by_name())  # the kernels' calls and the status check
     path = write_report(report, out)
     print(f"report: {path}")
     if not args.out:

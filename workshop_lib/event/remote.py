@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import urllib.error
 import urllib.request
 import uuid
 from dataclasses import dataclass, field
@@ -34,6 +35,15 @@ def _rest(server_url: str, token: str, method: str, path: str, body: dict | None
         return json.loads(raw) if raw else {}
 
 
+def _shut_down(server_url: str, token: str, kernel_id: str) -> None:
+    """DELETE the kernel; one that is already gone (404: it died, or its server ended it) is what we wanted."""
+    try:
+        _rest(server_url, token, "DELETE", f"api/kernels/{kernel_id}")
+    except urllib.error.HTTPError as error:
+        if error.code != 404:
+            raise
+
+
 def _message(code: str, session: str) -> str:
     return json.dumps({
         "header": {"msg_id": uuid.uuid4().hex, "username": "facilitator", "session": session, "msg_type": "execute_request", "version": "5.3"},
@@ -50,7 +60,10 @@ async def _execute(server_url: str, token: str, code: str, timeout: float) -> Ex
     ws_url = server_url.replace("http://", "ws://", 1).replace("https://", "wss://", 1).rstrip("/") + f"/api/kernels/{kernel['id']}/channels"
     result = Execution(ok=False)
     try:
-        conn = await websocket_connect(HTTPRequest(ws_url, headers={"Authorization": f"token {token}"}, connect_timeout=30))
+        # Jupyter Server answers the handshake only once the new kernel has replied to kernel_info, which a
+        # loaded machine (every attendee starting at once) can delay well past tornado's default of 20 s.
+        conn = await websocket_connect(HTTPRequest(ws_url, headers={"Authorization": f"token {token}"},
+                                                   connect_timeout=30, request_timeout=300))
         request = json.loads(_message(code, uuid.uuid4().hex))
         await conn.write_message(json.dumps(request))
         msg_id = request["header"]["msg_id"]
@@ -82,7 +95,7 @@ async def _execute(server_url: str, token: str, code: str, timeout: float) -> Ex
     except asyncio.TimeoutError:
         raise HubError(f"The code did not finish within {timeout:.0f} s in the attendee's server.") from None
     finally:
-        await asyncio.to_thread(_rest, server_url, token, "DELETE", f"api/kernels/{kernel['id']}")
+        await asyncio.to_thread(_shut_down, server_url, token, kernel["id"])
     return result
 
 

@@ -408,6 +408,9 @@ def main(argv: list[str] | None = None) -> int:
         signal.signal(signal.SIGTERM, stop)
         ready = Path(args.ready_file) if args.ready_file else None
         _write_ready(ready, {"port": server.server_port, "pid": os.getpid(), "started_at": started_at, "token": token})
+        from workshop_lib.sandbox.server.portal import make_spare_keys
+
+        make_spare_keys()  # the applications' signing keys, made while the learner reads the first chapters
         log.info("sandbox listening on http://%s:%d (pid %d, state %s, restored=%s, %.0f ms)", HOST,
                  server.server_port, os.getpid(), state_dir, loaded.restored, (time.perf_counter() - t0) * 1000)
         print(f"http://{HOST}:{server.server_port}", flush=True)

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import base64
 import datetime as _dt
+import functools
+import queue
 import re
 import secrets
+import threading
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -50,15 +53,47 @@ class MappingError(ValueError):
 # ---- certificates -------------------------------------------------------------------------------
 
 
+# RSA-2048 keys made ahead by a background thread once the server listens: making one takes 50–500 ms, and an
+# application needs one when it is created (and when its certificate is rotated). Each key is handed out once.
+SPARE_KEYS = 3
+_spare_keys: "queue.SimpleQueue" = queue.SimpleQueue()
+
+
+def _new_key():
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def make_spare_keys(count: int = SPARE_KEYS) -> threading.Thread:
+    """Start making ``count`` keys in the background (the server calls it once it is ready)."""
+    def make() -> None:
+        for _ in range(count):
+            _spare_keys.put(_new_key())
+
+    thread = threading.Thread(target=make, name="spare-keys", daemon=True)
+    thread.start()
+    return thread
+
+
+def _signing_key_for_new_certificate():
+    """A spare key when one is ready (and another made in its place), else a new one now."""
+    try:
+        key = _spare_keys.get_nowait()
+    except queue.Empty:
+        return _new_key()
+    make_spare_keys(1)
+    return key
+
+
 def new_signing_certificate(now: _dt.datetime | None = None) -> tuple[bytes, bytes]:
     """(certificate PEM, private key PEM): RSA-2048, self-signed as IdC's, valid five years."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
     from cryptography.x509.oid import NameOID
 
     now = (now or _dt.datetime.now(_dt.timezone.utc)).replace(microsecond=0)
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    key = _signing_key_for_new_certificate()
     name = x509.Name([
         x509.NameAttribute(NameOID.COMMON_NAME, "amazonaws.com"),
         x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, "IDAS"),
@@ -264,6 +299,14 @@ def _iso(moment: _dt.datetime) -> str:
     return moment.astimezone(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
+@functools.lru_cache(maxsize=32)
+def _signing_key(private_key_pem: bytes):
+    """The application's key, loaded once: loading checks the RSA key (about 50–80 ms), signing takes 1–2 ms."""
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+    return load_pem_private_key(private_key_pem, password=None)
+
+
 def build_response(app: Application, user: PortalUser, *, now: _dt.datetime | None = None) -> bytes:
     """A SAML Response for ``user`` from the application's mappings, its assertion signed with the app's key."""
     from lxml import etree
@@ -320,7 +363,7 @@ def build_response(app: Application, user: PortalUser, *, now: _dt.datetime | No
         signature_algorithm=SignatureMethod.RSA_SHA256, digest_algorithm=DigestAlgorithm.SHA256,
         c14n_algorithm=CanonicalizationMethod.EXCLUSIVE_XML_CANONICALIZATION_1_0,
     )
-    signed = signer.sign(assertion, key=app.private_key_pem, cert=app.certificate_pem.decode("ascii"),
+    signed = signer.sign(assertion, key=_signing_key(app.private_key_pem), cert=app.certificate_pem.decode("ascii"),
                          reference_uri=assertion_id, id_attribute="ID")
 
     response = etree.Element(
