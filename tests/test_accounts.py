@@ -136,7 +136,9 @@ def test_run_on_aws_says_where_and_what_then_needs_yes(learner, aws_like, sandbo
 
     runs = []
 
-    def started(*_a, **_k):  # the notebooks would run now: stop here (the CLI's error edge turns this into exit 1)
+    def started(*_a, prepare=None, **_k):  # the notebooks would run now: stop here (the CLI's error edge makes it exit 1)
+        if prepare is not None:  # what the runner does once the kernel is launched: adoptions, on AWS
+            prepare()
         runs.append(True)
         raise RuntimeError("stopped by the test")
 

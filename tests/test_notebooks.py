@@ -89,3 +89,14 @@ def test_the_runner_reports_every_notebook_after_a_failure_and_resets_each_names
     executed = nbformat.read(tmp_path / "out" / "03_after.ipynb", as_version=4)
     assert len(executed.cells) == 2  # the runner's own cells are not left in the copy
     assert "ran 2" in outputs_text(tmp_path / "out" / "03_after.ipynb")
+
+
+def test_what_each_kernel_imports_as_it_boots_exists():
+    """The runner's warm-up: a module renamed would make every kernel log an error and lose the head start."""
+    import subprocess
+    import sys
+
+    from workshop_lib.runner import WARM_UP
+
+    done = subprocess.run([sys.executable, "-c", WARM_UP], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
