@@ -160,6 +160,7 @@ def test_a_context_parses_the_settings_again_only_when_the_file_changed(tmp_path
     monkeypatch.setenv("WORKSHOP_HOME", str(tmp_path))
     with st.update() as s:
         s.region = "eu-west-2"
+        s.enter_account("123456789012")  # the sandbox's account is known: reading asks STS nothing
     parsed = []
     real_load = st.load
     monkeypatch.setattr(st, "load", lambda path=None: parsed.append(path) or real_load(path))
