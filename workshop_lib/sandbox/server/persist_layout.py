@@ -30,7 +30,6 @@ import hashlib
 import io
 import itertools
 import json
-import operator
 import os
 import pickle
 from dataclasses import dataclass, field
@@ -106,8 +105,7 @@ def update_collection(saved: Collection | None, current: dict[Any, Any], *, addi
     """The collection's records after this request, and the index of the first chunk that may have changed.
 
     Only after an additive request are the saved pickles kept, and only when the saved entries are still the
-    first ones: the same keys, in the same order, holding the same objects (checked in full when the collection
-    grew, by its last entry when it did not). Otherwise every record is pickled again.
+    first ones (``_still_first``). Otherwise every record is pickled again.
     """
     if saved is not None and additive and _still_first(saved, current):
         count = len(saved.keys)
@@ -124,11 +122,11 @@ def update_collection(saved: Collection | None, current: dict[Any, Any], *, addi
 
 
 def _still_first(saved: Collection, current: dict[Any, Any]) -> bool:
+    """The saved entries are still there, first: checked by the last of them, in constant time. An additive request
+    (persistence.ADDITIVE_OPERATIONS) removes and replaces nothing by its definition; this catches the slip of a
+    rebuilt or replaced collection, never pickling every record again just to compare."""
     count = len(saved.keys)
-    if len(current) == count:
-        return not count or current.get(saved.keys[-1], _MISSING) is saved.values[-1]
-    return len(current) > count and all(map(operator.is_, current.values(), saved.values)) \
-        and all(map(operator.eq, current.keys(), saved.keys))
+    return len(current) >= count and (not count or current.get(saved.keys[-1], _MISSING) is saved.values[-1])
 
 
 _MISSING = object()
