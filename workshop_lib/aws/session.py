@@ -113,6 +113,24 @@ _CACHE_LOCK = threading.Lock()
 _CREATE_LOCK = threading.Lock()
 
 
+_LOADER: Any = None  # botocore's data loader, shared: it keeps the service models it has parsed
+
+
+def _botocore_session() -> Any:
+    """A new botocore session that shares this process's data loader, so a new session (another target, a
+    profile switch, forget_clients) does not parse the service models again (Connect's is about 1 MB of JSON).
+    botocore documents components as replaceable: Session.register_component."""
+    import botocore.session
+
+    global _LOADER
+    core = botocore.session.get_session()
+    if _LOADER is None:
+        _LOADER = core.get_component("data_loader")
+    else:
+        core.register_component("data_loader", _LOADER)
+    return core
+
+
 def session_for(target: Target) -> "boto3.Session":
     import boto3
     import botocore.exceptions
@@ -123,9 +141,11 @@ def session_for(target: Target) -> "boto3.Session":
         try:
             if target.kind == "sandbox":
                 sess = boto3.Session(aws_access_key_id=target.access_key_id,
-                                     aws_secret_access_key=target.secret_access_key)
+                                     aws_secret_access_key=target.secret_access_key, botocore_session=_botocore_session())
             else:
-                sess = boto3.Session(profile_name=target.profile or None)
+                sess = boto3.Session(profile_name=target.profile or None, botocore_session=_botocore_session())
+            paths = _LOADER.search_paths  # boto3 adds its own data folder to the loader each time: once is enough
+            paths[:] = list(dict.fromkeys(paths))
         except botocore.exceptions.ProfileNotFound:
             raise AwsError(
                 f"There is no AWS profile called {target.profile!r} on this machine.",

@@ -301,10 +301,11 @@ def _iso(moment: _dt.datetime) -> str:
 
 @functools.lru_cache(maxsize=32)
 def _signing_key(private_key_pem: bytes):
-    """The application's key, loaded once: loading checks the RSA key (about 50–80 ms), signing takes 1–2 ms."""
+    """The application's key, loaded once. The sandbox made the key itself (new_signing_certificate) and keeps it
+    in its integrity-checked state, so the RSA consistency check (50–80 ms a load) is skipped."""
     from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
-    return load_pem_private_key(private_key_pem, password=None)
+    return load_pem_private_key(private_key_pem, password=None, unsafe_skip_rsa_key_validation=True)
 
 
 def build_response(app: Application, user: PortalUser, *, now: _dt.datetime | None = None) -> bytes:
