@@ -27,6 +27,7 @@ class Context:
         self._facts: dict = {} if _facts is None else _facts
         self._read_only = _read_only  # a pass of checks only: nothing changes, so absences can be remembered too
         self._loaded: tuple[tuple, Settings] | None = None
+        self._listings: dict | None = None  # inside one_step: listings read once
 
     def _load(self) -> Settings:
         """The settings file, parsed again only when it changed: a step reads the settings many times.
@@ -116,6 +117,30 @@ class Context:
         if value is not None or self._read_only:
             self._facts[key] = value
         return value
+
+    @contextlib.contextmanager
+    def one_step(self) -> Iterator[None]:
+        """While one step runs (its requirements, its work, its check), a listing it reads several times (the
+        Identity Center applications) is read once. A console action forgets what was read: it may have added
+        an application or changed one. Outside a step nothing is kept, so a learner's Check always reads anew."""
+        outer = self._listings
+        if outer is None:
+            self._listings = {}
+        try:
+            yield
+        finally:
+            self._listings = outer
+
+    def listing(self, key: Any, read: Callable[[], Any]) -> Any:
+        if self._listings is None:
+            return read()
+        if key not in self._listings:
+            self._listings[key] = read()
+        return self._listings[key]
+
+    def forget_listings(self) -> None:
+        if self._listings is not None:
+            self._listings.clear()
 
     def read_only(self) -> "Context":
         """A context for one pass of read-only checks (the status board): facts found missing are remembered too."""

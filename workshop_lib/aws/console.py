@@ -41,6 +41,9 @@ def _endpoint_for(settings: "Settings") -> str:
 
 
 def _endpoint(ctx: "Context") -> str:
+    """The sandbox's console, for an action that may change what listings show (an application added, its relay
+    state or mappings changed): the step's remembered listings are forgotten."""
+    ctx.forget_listings()
     return _endpoint_for(ctx.settings)
 
 

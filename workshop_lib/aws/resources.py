@@ -199,8 +199,12 @@ def require_idc_instance(ctx: "Context") -> dict:
 
 def find_application(ctx: "Context", display_name: str) -> Optional[dict]:
     inst = require_idc_instance(ctx)
-    with explained("sso:ListApplications"):
-        apps = paginate(ctx.client("sso-admin"), "list_applications", "Applications", InstanceArn=inst["InstanceArn"])
+
+    def read() -> list[dict]:
+        with explained("sso:ListApplications"):
+            return list(paginate(ctx.client("sso-admin"), "list_applications", "Applications", InstanceArn=inst["InstanceArn"]))
+
+    apps = ctx.listing(("sso:ListApplications", inst["InstanceArn"]), read)
     matches = [a for a in apps if a.get("Name") == display_name]
     return matches[0] if matches else None
 

@@ -122,15 +122,16 @@ class Step:
 
     def perform(self, ctx: "Context") -> Status:
         """Do the step (API run, or the simulated console in the sandbox), then check it."""
-        first = self.waiting_for(ctx)
-        if first:  # nothing to do yet: say what comes first rather than fail half-way
-            return Status.missing(f"Not yet: first {first}", waiting=True)
-        if self.run is not None:
-            self.run(ctx)
-        elif self.simulate is not None and ctx.is_sandbox:
-            self.simulate(ctx)
-        # A console step on a real account cannot be performed: checking it is all we can do.
-        return self.check(ctx)
+        with ctx.one_step():
+            first = self.waiting_for(ctx)
+            if first:  # nothing to do yet: say what comes first rather than fail half-way
+                return Status.missing(f"Not yet: first {first}", waiting=True)
+            if self.run is not None:
+                self.run(ctx)
+            elif self.simulate is not None and ctx.is_sandbox:
+                self.simulate(ctx)
+            # A console step on a real account cannot be performed: checking it is all we can do.
+            return self.check(ctx)
 
 
 @dataclass
