@@ -38,9 +38,47 @@ from typing import Any, Iterator
 
 from workshop_lib.files import atomic_write
 
+FORMAT = 2
+LEGACY_FORMAT = 1
+JOURNAL_NAME = "state.journal"
+FILE_NAME = "state.pickle"  # the single file of format 1
+KEY_NAME = "state.key"
+MAGIC = b"connect-sso-workshop sandbox state, HMAC-SHA256\n"
+JOURNAL_MAGIC = b"connect-sso-workshop sandbox state journal, HMAC-SHA256\n"
+# moto's backends the workshop touches; each is stored as {account: {region: backend}}.
+MOTO_SERVICES = ("iam", "sts", "organizations", "connect", "identitystore", "ssoadmin")
 CHUNK = 64  # records per chunk file: an added record rewrites at most one chunk of this many
 PROTOCOL = pickle.HIGHEST_PROTOCOL
 PARTS_DIR = "parts"
+
+
+@dataclass
+class LoadResult:
+    restored: bool = False
+    warning: str = ""
+    resources: dict[str, int] = field(default_factory=dict)
+
+
+_DICTS: dict[str, Any] = {}
+
+
+def backend_dicts() -> dict[str, Any]:
+    """moto's BackendDict of each service, and the sandbox's: module-level objects, looked up once."""
+    if not _DICTS:
+        from moto.backends import get_backend
+
+        from workshop_lib.sandbox.server.backend import workshop_backends
+
+        dicts = {name: get_backend(name) for name in MOTO_SERVICES}  # type: ignore[arg-type]
+        dicts["workshop"] = workshop_backends
+        _DICTS.update(dicts)
+    return _DICTS
+
+
+def moto_version() -> str:
+    import moto
+
+    return getattr(moto, "__version__", "unknown")
 
 
 def digest(data: bytes) -> str:

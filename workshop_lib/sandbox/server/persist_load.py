@@ -3,24 +3,22 @@
 The manifest's HMAC is checked, then every file it names against its digest, and only then is anything
 unpickled; the backends are checked to be of the classes moto (or the sandbox) uses for each service
 before any is installed. A state that fails is moved aside and the sandbox starts empty, with a sentence
-that says why.
+that says why. ``store`` is persistence's StateStore (not imported: it imports this module).
 """
 
 from __future__ import annotations
 
 import json
 import pickle
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from workshop_lib.sandbox.server import persist_layout as layout
-from workshop_lib.sandbox.server.persistence import (FORMAT, LEGACY_FORMAT, MAGIC, LoadResult,
-                                                     _backend_dicts, _moto_version)
-
-if TYPE_CHECKING:
-    from workshop_lib.sandbox.server.persistence import StateStore
+from workshop_lib.sandbox.server.persist_layout import FORMAT, LEGACY_FORMAT, MAGIC, LoadResult
+from workshop_lib.sandbox.server.persist_layout import backend_dicts as _backend_dicts
+from workshop_lib.sandbox.server.persist_layout import moto_version as _moto_version
 
 
-def load_manifest(store: "StateStore") -> LoadResult:
+def load_manifest(store: Any) -> LoadResult:
     result = LoadResult()
     try:
         manifest = _manifest(store.verified(store.journal.last(), separator=b" "))
@@ -64,7 +62,7 @@ def load_manifest(store: "StateStore") -> LoadResult:
     return result
 
 
-def load_legacy(store: "StateStore") -> LoadResult:
+def load_legacy(store: Any) -> LoadResult:
     """Format 1: one file, ``state.pickle``, with the HMAC of its one pickle."""
     result = LoadResult()
     try:

@@ -36,16 +36,10 @@ from typing import Any
 
 from workshop_lib.files import atomic_write
 from workshop_lib.sandbox.server import persist_layout as layout
-
-FORMAT = 2
-LEGACY_FORMAT = 1
-JOURNAL_NAME = "state.journal"
-FILE_NAME = "state.pickle"  # the single file of format 1
-KEY_NAME = "state.key"
-MAGIC = b"connect-sso-workshop sandbox state, HMAC-SHA256\n"
-JOURNAL_MAGIC = b"connect-sso-workshop sandbox state journal, HMAC-SHA256\n"
-# moto's backends the workshop touches; each is stored as {account: {region: backend}}.
-MOTO_SERVICES = ("iam", "sts", "organizations", "connect", "identitystore", "ssoadmin")
+from workshop_lib.sandbox.server.persist_layout import (FILE_NAME, FORMAT, JOURNAL_MAGIC, JOURNAL_NAME, KEY_NAME,  # noqa: F401
+                                                        LEGACY_FORMAT, MAGIC, LoadResult)
+from workshop_lib.sandbox.server.persist_layout import backend_dicts as _backend_dicts
+from workshop_lib.sandbox.server.persist_layout import moto_version as _moto_version
 
 # What a request may have changed.
 NOTHING, ADDITIVE, ANYTHING = "nothing", "additive", "anything"
@@ -100,35 +94,6 @@ class PersistStats:
             "bytes": self.last_bytes,
             "written_bytes": self.written_bytes,
         }
-
-
-@dataclass
-class LoadResult:
-    restored: bool = False
-    warning: str = ""
-    resources: dict[str, int] = field(default_factory=dict)
-
-
-_DICTS: dict[str, Any] = {}
-
-
-def _backend_dicts() -> dict[str, Any]:
-    """moto's BackendDict of each service, and the sandbox's: module-level objects, looked up once."""
-    if not _DICTS:
-        from moto.backends import get_backend
-
-        from workshop_lib.sandbox.server.backend import workshop_backends
-
-        dicts = {name: get_backend(name) for name in MOTO_SERVICES}  # type: ignore[arg-type]
-        dicts["workshop"] = workshop_backends
-        _DICTS.update(dicts)
-    return _DICTS
-
-
-def _moto_version() -> str:
-    import moto
-
-    return getattr(moto, "__version__", "unknown")
 
 
 def _shape() -> tuple[Any, ...]:
