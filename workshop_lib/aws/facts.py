@@ -8,6 +8,8 @@ with pages, not with N. What no API can read (relay state, attribute mappings, a
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional
 
 from workshop_lib.aws.errors import BAD_KEY_CODES, EXPIRED_CODES
@@ -33,26 +35,36 @@ ClientFactory = Callable[[str], Any]
 # ---- reading -----------------------------------------------------------------------------------
 
 
+_CLIENTS_LOCK = threading.Lock()
+
+
 class _Reader:
     """Calls boto3, turning 'not found' into None and denied or unsupported reads into Unreadable facts."""
 
-    def __init__(self, client: ClientFactory, page_size: Optional[int], unreadable: list[Unreadable]) -> None:
+    def __init__(self, client: ClientFactory, page_size: Optional[int], unreadable: list[Unreadable],
+                 clients: Optional[dict[str, Any]] = None) -> None:
         self._client = client
-        self._clients: dict[str, Any] = {}
+        self._clients: dict[str, Any] = {} if clients is None else clients  # shared by the readers of one pass
         self.page_size = page_size
         self.unreadable = unreadable
 
+    def another(self) -> "_Reader":
+        """A reader for another part of the chain, read at the same time: its own list of what it could not
+        read, the same clients (boto3 clients are thread-safe; sessions are not, so clients are made under a lock)."""
+        return _Reader(self._client, self.page_size, [], self._clients)
+
     def client(self, service: str) -> Any:
-        if service not in self._clients:
-            import botocore.exceptions as bx
+        with _CLIENTS_LOCK:
+            if service not in self._clients:
+                import botocore.exceptions as bx
 
-            from workshop_lib.aws.errors import translate
+                from workshop_lib.aws.errors import translate
 
-            try:
-                self._clients[service] = self._client(service)
-            except bx.BotoCoreError as exc:  # e.g. a Region botocore does not know
-                raise translate(exc, f"creating the {service} client") from None
-        return self._clients[service]
+                try:
+                    self._clients[service] = self._client(service)
+                except bx.BotoCoreError as exc:  # e.g. a Region botocore does not know
+                    raise translate(exc, f"creating the {service} client") from None
+            return self._clients[service]
 
     def call(self, action: str, fn: Callable[[], Any]) -> Any:
         """The call's result; None when the thing does not exist or cannot be read (then recorded)."""
@@ -137,9 +149,15 @@ def gather_facts(
         ledger_idc_users=[e.name for e in settings.of_kind("identitystore.user")],
     )
     reader = _Reader(client, page_size, facts.unreadable)
-    _read_instance(reader, facts)
-    read_iam(reader, facts)
-    _read_identity_center(reader, facts)
+    # The instance, IAM and Identity Center are read side by side (each reader fills its own part of the
+    # snapshot); the Connect users need the first and the last. What could not be read keeps a fixed order.
+    parts = [(read, reader.another()) for read in (_read_instance, read_iam, _read_identity_center)]
+    with ThreadPoolExecutor(max_workers=len(parts), thread_name_prefix="facts") as pool:
+        running = [pool.submit(read, part, facts) for read, part in parts]
+        for done in running:
+            done.result()  # the first failure (no credentials, no network) is raised, in this order
+    for _read, part in parts:
+        facts.unreadable.extend(part.unreadable)
     _read_connect_users(reader, facts)
     _read_app_inputs(facts, metadata or {}, console_settings)
     return facts
