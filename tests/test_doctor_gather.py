@@ -400,3 +400,17 @@ def test_stored_metadata_reads_the_workshop_folder(tmp_path, monkeypatch):
     monkeypatch.setenv("WORKSHOP_HOME", str(tmp_path))
     assert stored_metadata() == {"Amazon Connect - Agent": b"<x/>"}
     assert stored_metadata(tmp_path / "nowhere") == {}
+
+
+def test_an_organization_that_cannot_be_read_is_unknown_not_missing():
+    """The readers run side by side, each with its own list of what it could not read: a denied
+    DescribeOrganization must leave the organization unknown (None), never 'there is none'."""
+    world = FakeAws()
+    world.fail[("organizations", "describe_organization")] = client_error("AccessDeniedException")
+    facts = gather_facts(settings(), client=world.client)
+    assert facts.organization is None
+    assert [u.action for u in facts.unreadable_for("organizations:")] == ["organizations:DescribeOrganization"]
+    assert facts.identity_center is not None and facts.roles["agent"].role_id  # the rest was still read
+
+    world.fail.clear()
+    assert gather_facts(settings(), client=world.client).organization.exists

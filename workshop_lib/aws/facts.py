@@ -198,7 +198,7 @@ def _read_identity_center(reader: _Reader, facts: Facts) -> None:
         facts.organization = OrganizationFacts(
             True, o.get("Id", ""), o.get("MasterAccountId", ""), o.get("FeatureSet", "")
         )
-    elif not facts.unreadable_for("organizations:"):
+    elif not any(u.action.startswith("organizations:") for u in reader.unreadable):  # this reader's own list
         facts.organization = OrganizationFacts(False)
 
     instances = reader.pages("sso-admin", "list_instances", "sso:ListInstances", "Instances")
