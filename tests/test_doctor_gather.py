@@ -389,6 +389,16 @@ def test_missing_account_is_read_from_the_caller_identity():
     assert world.calls[("sts", "get_caller_identity")] == 1
 
 
+def test_an_account_named_by_the_instance_needs_no_caller_identity():
+    """The instance is read before IAM (which needs the account for the providers' ARNs), so an account
+    known only from the instance's ARN is never asked of STS, however the readers are scheduled."""
+    world = FakeAws()
+    for _ in range(5):
+        facts = gather_facts(settings(account_id="", instance_arn=""), client=world.client)
+        assert facts.account_id == ACCOUNT and facts.providers["agent"].found
+    assert world.calls[("sts", "get_caller_identity")] == 0
+
+
 def test_stored_metadata_reads_the_workshop_folder(tmp_path, monkeypatch):
     from workshop_lib.doctor import stored_metadata
 

@@ -149,9 +149,10 @@ def gather_facts(
         ledger_idc_users=[e.name for e in settings.of_kind("identitystore.user")],
     )
     reader = _Reader(client, page_size, facts.unreadable)
-    # The instance, IAM and Identity Center are read side by side (each reader fills its own part of the
-    # snapshot); the Connect users need the first and the last. What could not be read keeps a fixed order.
-    parts = [(read, reader.another()) for read in (_read_instance, read_iam, _read_identity_center)]
+    _read_instance(reader, facts)  # first: its ARN names the account, which IAM's reads need
+    # IAM and Identity Center are read side by side (each reader fills its own part of the snapshot); the
+    # Connect users need the instance and Identity Center. What could not be read keeps a fixed order.
+    parts = [(read, reader.another()) for read in (read_iam, _read_identity_center)]
     with ThreadPoolExecutor(max_workers=len(parts), thread_name_prefix="facts") as pool:
         running = [pool.submit(read, part, facts) for read, part in parts]
         for done in running:
