@@ -309,3 +309,55 @@ def test_an_employee_from_a_csv_and_people_others_refer_to_are_kept_by_cleanup(r
     assert [a["PrincipalId"] for a in sso.list_application_assignments(ApplicationArn=their_app)["ApplicationAssignments"]] == [employee, user["new2@example.com"]]
     assert len(sso.list_account_assignments_for_principal(InstanceArn=instance_arn, PrincipalId=employee, PrincipalType="USER")["AccountAssignments"]) == 1
     assert ids.list_groups(IdentityStoreId=store)["Groups"] == []  # the workshop's group, which it made, is gone with its memberships
+
+
+def _theirs_appears_before(ctx, aws, operation: str, make_theirs) -> None:
+    """Someone else makes the resource, with the workshop's exact name, after the workshop looked and just before
+    its create call reaches IAM (the learner's own client carries the hook)."""
+    made = []
+
+    def plant(**_kwargs):
+        if not made:
+            made.append(make_theirs(aws("iam")))
+
+    ctx.client("iam").meta.events.register(f"before-call.iam.{operation}", plant)
+
+
+@pytest.mark.parametrize("kind", ["provider", "policy", "role"])
+def test_someone_elses_resource_made_between_our_look_and_our_create_is_refused_and_left_alone(ready_learner, aws, kind):
+    from workshop_lib.aws import iam_resources as r
+    from workshop_lib.rules.iam_documents import federation_policy, saml_trust_policy
+
+    ctx, metadata = ready_learner, their_metadata(ready_learner)
+    iam = aws("iam")
+    account = ctx.settings.account_id
+    if kind == "role":  # the trust names our provider, which must exist for IAM to accept the role
+        r.ensure_saml_provider(ctx, "AmazonConnectAgentAccess", metadata)
+    name, operation, make, ensure, read = {
+        "provider": ("AmazonConnectAgentAccess", "CreateSAMLProvider",
+                     lambda c: c.create_saml_provider(Name="AmazonConnectAgentAccess", SAMLMetadataDocument=metadata, Tags=[THEIRS]),
+                     lambda: r.ensure_saml_provider(ctx, "AmazonConnectAgentAccess", metadata),
+                     lambda: iam.list_saml_provider_tags(SAMLProviderArn=f"arn:aws:iam::{account}:saml-provider/AmazonConnectAgentAccess")["Tags"]),
+        "policy": ("AmazonConnectSSOPolicy", "CreatePolicy",
+                   lambda c: c.create_policy(PolicyName="AmazonConnectSSOPolicy", PolicyDocument=json.dumps(S3_READ), Tags=[THEIRS]),
+                   lambda: r.ensure_policy(ctx, "AmazonConnectSSOPolicy", federation_policy(ctx.settings.instance_arn)),
+                   lambda: iam.list_policy_versions(PolicyArn=f"arn:aws:iam::{account}:policy/AmazonConnectSSOPolicy")["Versions"]),
+        "role": ("AmazonConnectAgentAccessRole", "CreateRole",
+                 lambda c: c.create_role(RoleName="AmazonConnectAgentAccessRole", AssumeRolePolicyDocument=json.dumps(EC2_TRUST), Tags=[THEIRS]),
+                 lambda: r.ensure_role(ctx, "AmazonConnectAgentAccessRole",
+                                       saml_trust_policy(f"arn:aws:iam::{account}:saml-provider/AmazonConnectAgentAccess", ctx.settings.region),
+                                       f"arn:aws:iam::{account}:policy/AmazonConnectSSOPolicy"),
+                 lambda: iam.get_role(RoleName="AmazonConnectAgentAccessRole")["Role"]["AssumeRolePolicyDocument"]),
+    }[kind]
+    _theirs_appears_before(ctx, aws, operation, make)
+    with pytest.raises(NotOurs) as refused:
+        ensure()
+    assert name in str(refused.value)
+    after = read()
+    if kind == "provider":
+        assert after == [THEIRS]
+    elif kind == "policy":
+        assert len(after) == 1  # no version of ours was added to their policy
+    else:
+        assert after == EC2_TRUST  # their trust policy is as they wrote it
+    assert ctx.settings.find(f"iam.{'saml_provider' if kind == 'provider' else kind}", name) is None  # not in our ledger

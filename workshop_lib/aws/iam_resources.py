@@ -47,6 +47,22 @@ def _iam_get(call: Callable[[], dict], action: str) -> Optional[dict]:
             raise
 
 
+def _create_or_claim(ctx: "Context", kind: str, name: str, action: str, create: Callable[[], dict],
+                     read: Callable[[], Optional[dict]], tags_of: Callable[[dict], Optional[list[dict]]]) -> tuple[dict, bool]:
+    """``create()``'s answer and True; or, when IAM answers EntityAlreadyExists (it appeared since we looked: a
+    killed run of ours, or someone else), what ``read()`` finds and False, once ``ownership`` has judged its
+    tags (``tags_of``): someone else's raises NotOurs and is never touched."""
+    try:
+        with explained(action):
+            return create(), True
+    except AwsError as err:
+        if err.code != "EntityAlreadyExists":
+            raise
+    found = read() or {}
+    ownership(ctx, kind, name, tags_of(found))
+    return found, False
+
+
 def provider_arn(ctx: "Context", name: str) -> str:
     from workshop_lib.rules.role_attribute import saml_provider_arn
 
@@ -73,13 +89,11 @@ def ensure_saml_provider(ctx: "Context", name: str, metadata_xml: str) -> str:
     iam = ctx.client("iam")
     if existing is None:
         arn = provider_arn(ctx, name)
-        try:
-            with explained("iam:CreateSAMLProvider"):
-                arn = iam.create_saml_provider(Name=name, SAMLMetadataDocument=metadata_xml, Tags=tags_list(ctx))["SAMLProviderArn"]
-        except AwsError as err:
-            if err.code != "EntityAlreadyExists":
-                raise
-            ownership(ctx, "iam.saml_provider", name, saml_provider_tags(ctx, arn))  # made meanwhile: by us?
+        made, _created = _create_or_claim(
+            ctx, "iam.saml_provider", name, "iam:CreateSAMLProvider",
+            lambda: iam.create_saml_provider(Name=name, SAMLMetadataDocument=metadata_xml, Tags=tags_list(ctx)),
+            lambda: get_saml_provider(ctx, name), lambda found: found.get("Tags") or saml_provider_tags(ctx, arn))
+        arn = made.get("SAMLProviderArn") or made.get("Arn") or arn
         with ctx.update() as s:
             s.record("iam.saml_provider", name, arn=arn, origin="created")
         return arn
@@ -139,15 +153,11 @@ def ensure_policy(ctx: "Context", name: str, document: dict) -> str:
     arn = policy_arn(ctx, name)
     current = get_policy(ctx, name)
     if current is None:
-        try:
-            with explained("iam:CreatePolicy"):
-                made = iam.create_policy(PolicyName=name, PolicyDocument=json.dumps(document), Tags=tags_list(ctx),
-                                         Description="Lets Amazon Connect federation roles get a federation token")["Policy"]
-        except AwsError as err:
-            if err.code != "EntityAlreadyExists":
-                raise
-            made = get_policy(ctx, name) or {}
-            ownership(ctx, "iam.policy", name, made.get("Tags") or policy_tags(ctx, arn))  # made meanwhile: by us?
+        made, _created = _create_or_claim(
+            ctx, "iam.policy", name, "iam:CreatePolicy",
+            lambda: iam.create_policy(PolicyName=name, PolicyDocument=json.dumps(document), Tags=tags_list(ctx),
+                                      Description="Lets Amazon Connect federation roles get a federation token")["Policy"],
+            lambda: get_policy(ctx, name), lambda found: found.get("Tags") or policy_tags(ctx, arn))
         with ctx.update() as s:
             s.record("iam.policy", name, arn=arn, id=made.get("PolicyId", ""), origin="created")
         return arn
@@ -198,21 +208,12 @@ def ensure_role(ctx: "Context", name: str, trust: dict, attach: str) -> dict:
     role = get_role(ctx, name)
     created = False
     if role is None:
-        try:
-            with explained("iam:CreateRole"):
-                role = iam.create_role(
-                    RoleName=name,
-                    AssumeRolePolicyDocument=json.dumps(trust),
-                    Description="Amazon Connect federation through IAM Identity Center",
-                    MaxSessionDuration=MAX_SESSION_SECONDS,
-                    Tags=tags_list(ctx),
-                )["Role"]  # has the RoleId and Arn: no need to read it back
-            created = True
-        except AwsError as err:
-            if err.code != "EntityAlreadyExists":
-                raise
-            role = get_role(ctx, name) or {}
-            ownership(ctx, "iam.role", name, role.get("Tags") or role_tags(ctx, name))  # made meanwhile: by us?
+        role, created = _create_or_claim(
+            ctx, "iam.role", name, "iam:CreateRole",
+            lambda: iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust),
+                                    Description="Amazon Connect federation through IAM Identity Center",
+                                    MaxSessionDuration=MAX_SESSION_SECONDS, Tags=tags_list(ctx))["Role"],  # has RoleId and Arn
+            lambda: get_role(ctx, name), lambda found: found.get("Tags") or role_tags(ctx, name))
         with ctx.update() as s:
             s.record("iam.role", name, id=role.get("RoleId", ""), arn=role.get("Arn", ""), origin="created")
     whose = "ours" if created else ownership(ctx, "iam.role", name, role.get("Tags") or role_tags(ctx, name), resource_id=role.get("RoleId", ""))
